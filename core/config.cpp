@@ -1,0 +1,279 @@
+#include "config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <sstream>
+
+namespace gatehouse {
+namespace fs = std::filesystem;
+namespace {
+
+std::string type_name(const toml::node& node) {
+  std::ostringstream out;
+  out << node.type();
+  return out.str();
+}
+
+// Walks the parsed document, failing with "file:line:column: message" at the node at fault.
+class Reader {
+ public:
+  explicit Reader(const fs::path& source) : source_(source.string()) {}
+
+  [[noreturn]] void fail(const toml::source_region& where, const std::string& message) const {
+    std::string text = source_;
+    if (where.begin.line > 0)
+      text += ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
+    throw ConfigError(text + ": " + message);
+  }
+
+  // Typos must not pass silently: every key must be one the schema knows.
+  void allow_only(const toml::table& table, const std::string& where,
+                  std::initializer_list<std::string_view> allowed) const {
+    for (auto&& [key, node] : table) {
+      bool known = false;
+      for (auto k : allowed) known = known || k == key.str();
+      if (known) continue;
+      std::string list;
+      for (auto k : allowed) list.append(list.empty() ? "" : ", ").append(k);
+      fail(key.source(), "unknown key '" + qualified(where, key.str()) + "' (allowed: " + list +
+                             ")");
+    }
+  }
+
+  const toml::table* table(const toml::table& parent, std::string_view key,
+                           const std::string& where) const {
+    const toml::node* node = parent.get(key);
+    if (!node) return nullptr;
+    if (!node->is_table())
+      fail(node->source(), qualified(where, key) + " must be a table, got " + type_name(*node));
+    return node->as_table();
+  }
+
+  std::string string(const toml::table& t, std::string_view key, const std::string& where,
+                     const std::string* fallback) const {
+    const toml::node* node = t.get(key);
+    if (!node) {
+      if (fallback) return *fallback;
+      fail(t.source(), "missing required key '" + qualified(where, key) + "'");
+    }
+    if (!node->is_string())
+      fail(node->source(), qualified(where, key) + " must be a string, got " + type_name(*node));
+    return node->as_string()->get();
+  }
+
+  int64_t integer(const toml::table& t, std::string_view key, const std::string& where,
+                  int64_t fallback, int64_t min, int64_t max) const {
+    const toml::node* node = t.get(key);
+    if (!node) return fallback;
+    if (!node->is_integer() || node->as_integer()->get() < min || node->as_integer()->get() > max)
+      fail(node->source(), qualified(where, key) + " must be an integer from " +
+                               std::to_string(min) + " to " + std::to_string(max));
+    return node->as_integer()->get();
+  }
+
+  std::vector<std::string> strings(const toml::table& t, std::string_view key,
+                                   const std::string& where) const {
+    std::vector<std::string> out;
+    const toml::node* node = t.get(key);
+    if (!node) return out;
+    const toml::array* array = node->as_array();
+    if (!array) fail(node->source(), qualified(where, key) + " must be an array of strings");
+    for (const toml::node& item : *array) {
+      if (!item.is_string())
+        fail(item.source(), qualified(where, key) + " must hold only strings, got " +
+                                type_name(item));
+      out.push_back(item.as_string()->get());
+    }
+    return out;
+  }
+
+  // Plugin options are text: strings as they are, integers and booleans spelled out,
+  // arrays of strings joined with ',' (the plugins' list syntax).
+  std::string option_text(const toml::node& node, const std::string& name) const {
+    if (auto s = node.as_string()) return s->get();
+    if (auto i = node.as_integer()) return std::to_string(i->get());
+    if (auto b = node.as_boolean()) return b->get() ? "true" : "false";
+    if (auto array = node.as_array()) {
+      std::string joined;
+      for (const toml::node& item : *array) {
+        if (!item.is_string() || item.as_string()->get().find(',') != std::string::npos)
+          fail(item.source(), name + " must hold only strings without ','");
+        joined.append(joined.empty() ? "" : ",").append(item.as_string()->get());
+      }
+      return joined;
+    }
+    fail(node.source(), name + " must be a string, integer, boolean or array of strings, got " +
+                            type_name(node));
+  }
+
+  static std::string qualified(const std::string& where, std::string_view key) {
+    return where.empty() ? std::string(key) : where + "." + std::string(key);
+  }
+
+ private:
+  std::string source_;
+};
+
+bool valid_gateway_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+fs::path anchored(const fs::path& base, const std::string& path) {
+  fs::path p(path);
+  return p.is_absolute() ? p : (base / p).lexically_normal();
+}
+
+void read_server(const Reader& r, const toml::table& root, Config& config) {
+  const toml::table* server = r.table(root, "server", "");
+  if (!server) return;
+  r.allow_only(*server, "server", {"listen", "threads"});
+  if (const toml::node* listen = server->get("listen")) {
+    std::string text = r.string(*server, "listen", "server", nullptr);
+    try {
+      config.listen = parse_listen_address(text, "server.listen");
+    } catch (const ConfigError& e) {
+      r.fail(listen->source(), e.what());
+    }
+  }
+  config.threads = static_cast<unsigned>(r.integer(*server, "threads", "server", 0, 0, 256));
+}
+
+GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::string& where) {
+  r.allow_only(t, where, {"name", "plugin", "aliases", "ttl_s", "options"});
+  GatewayConfig g;
+  g.name = r.string(t, "name", where, nullptr);
+  if (!valid_gateway_name(g.name) || g.name == "all")
+    r.fail(t.get("name")->source(), where + ".name '" + g.name +
+                                         "' must be 1-64 of a-z 0-9 - _ and not 'all'");
+  g.plugin = r.string(t, "plugin", where, nullptr);
+  if (g.plugin.empty()) r.fail(t.get("plugin")->source(), where + ".plugin must not be empty");
+  g.aliases = r.strings(t, "aliases", where);
+  g.ttl_s = r.integer(t, "ttl_s", where, 3600, 1, 365LL * 24 * 3600);
+  if (const toml::table* options = r.table(t, "options", where)) {
+    // toml++ keeps keys sorted; plugins see them in the order the file gives them.
+    std::vector<std::pair<toml::source_position, std::pair<std::string, std::string>>> found;
+    for (auto&& [key, node] : *options) {
+      std::string name = where + ".options." + std::string(key.str());
+      found.push_back({key.source().begin, {std::string(key.str()), r.option_text(node, name)}});
+    }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [position, option] : found) g.options.push_back(std::move(option));
+  }
+  return g;
+}
+
+// Names and aliases share one namespace: `gateway=X` must mean exactly one gateway.
+void check_unique_names(const Reader& r, const toml::array& array, const Config& config) {
+  std::map<std::string, std::string> seen;  // name or alias -> where it was first used
+  for (size_t i = 0; i < config.gateways.size(); ++i) {
+    const GatewayConfig& g = config.gateways[i];
+    std::string where = "gateways[" + std::to_string(i) + "]";
+    std::vector<std::string> names{g.name};
+    names.insert(names.end(), g.aliases.begin(), g.aliases.end());
+    for (const std::string& name : names) {
+      if (!valid_gateway_name(name) || name == "all")
+        r.fail(array[i].source(), where + " alias '" + name +
+                                      "' must be 1-64 of a-z 0-9 - _ and not 'all'");
+      auto [it, fresh] = seen.emplace(name, where);
+      if (!fresh)
+        r.fail(array[i].source(), where + " uses the name '" + name + "' already used by " +
+                                      it->second);
+    }
+  }
+}
+
+void read_gateways(const Reader& r, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("gateways");
+  if (!node) return;
+  const toml::array* array = node->as_array();
+  if (!array || !array->is_array_of_tables())
+    r.fail(node->source(), "gateways must be an array of tables ([[gateways]])");
+  for (size_t i = 0; i < array->size(); ++i)
+    config.gateways.push_back(
+        read_gateway(r, *(*array)[i].as_table(), "gateways[" + std::to_string(i) + "]"));
+  check_unique_names(r, *array, config);
+}
+
+}  // namespace
+
+ListenAddress parse_listen_address(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return ConfigError(std::string(what) + " must be HOST:PORT (e.g. 127.0.0.1:8000 or [::1]:8000), got '" +
+                       std::string(text) + "'");
+  };
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) throw bad();
+  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') throw bad();
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    throw bad();  // a bare IPv6 address needs brackets
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535)
+    throw bad();
+  return {std::string(host), static_cast<uint16_t>(value)};
+}
+
+Config parse_config(std::string_view text, const fs::path& source) {
+  Reader r(source);
+  toml::table root;
+  try {
+    root = toml::parse(text, source.string());
+  } catch (const toml::parse_error& e) {
+    r.fail(e.source(), std::string(e.description()));
+  }
+  r.allow_only(root, "", {"server", "plugins", "cache", "gateways"});
+
+  Config config;
+  config.source = source;
+  fs::path base = fs::absolute(source).parent_path();
+  read_server(r, root, config);
+
+  const std::string plugins_default = "plugins", cache_default = "var/cache";
+  const toml::table* plugins = r.table(root, "plugins", "");
+  if (plugins) r.allow_only(*plugins, "plugins", {"dir"});
+  config.plugins_dir = anchored(
+      base, plugins ? r.string(*plugins, "dir", "plugins", &plugins_default) : plugins_default);
+  const toml::table* cache = r.table(root, "cache", "");
+  if (cache) r.allow_only(*cache, "cache", {"dir"});
+  config.cache_dir =
+      anchored(base, cache ? r.string(*cache, "dir", "cache", &cache_default) : cache_default);
+
+  read_gateways(r, root, config);
+  return config;
+}
+
+Config load_config(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw ConfigError(file.string() + ": cannot read config: " +
+                      (fs::exists(file, ec) ? "not a regular file" : "no such file"));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(file.string() + ": cannot read config: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();  // sets failbit on an empty file, which is still a valid config
+  return parse_config(text.str(), file);
+}
+
+fs::path plugin_path(const Config& config, std::string_view plugin) {
+  if (plugin.find('/') != std::string_view::npos)
+    return anchored(fs::absolute(config.source).parent_path(), std::string(plugin));
+  return config.plugins_dir / (std::string(plugin) + ".so");
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,56 @@
+// config.toml: the schema, its validation, and the errors that name file, line and key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gatehouse {
+
+// "path:line:column: what is wrong", ready to show as it is.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;  // 0 picks a free port
+};
+
+struct GatewayConfig {
+  std::string name;
+  std::string plugin;  // a bare name looked up in plugins.dir, or a path when it has '/'
+  std::vector<std::string> aliases;
+  int64_t ttl_s = 3600;
+  // Handed to the plugin as text, in file order. Arrays of strings arrive comma-joined.
+  std::vector<std::pair<std::string, std::string>> options;
+};
+
+struct Config {
+  std::filesystem::path source;  // the file it was read from
+  ListenAddress listen{"127.0.0.1", 8000};
+  unsigned threads = 0;  // 0 = one per core
+  std::filesystem::path plugins_dir;
+  std::filesystem::path cache_dir;
+  std::vector<GatewayConfig> gateways;
+};
+
+// Reads and validates a config file; relative paths in it become relative to its folder.
+Config load_config(const std::filesystem::path& file);
+
+// The same from text; `source` names the file in messages and anchors relative paths.
+Config parse_config(std::string_view text, const std::filesystem::path& source);
+
+// "HOST:PORT" or "[IPv6]:PORT"; throws ConfigError naming `what` on anything else.
+ListenAddress parse_listen_address(std::string_view text, std::string_view what);
+
+// The shared library a gateway's `plugin` names: a path as given when it contains '/',
+// else plugins_dir/NAME.so.
+std::filesystem::path plugin_path(const Config& config, std::string_view plugin);
+
+}  // namespace gatehouse

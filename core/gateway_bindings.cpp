@@ -1,0 +1,26 @@
+#include "gateway_bindings.hpp"
+
+#include "log.hpp"
+
+namespace gatehouse {
+
+std::vector<GatewayBinding> bind_gateways(const Config& config) {
+  std::vector<GatewayBinding> bindings;
+  for (const GatewayConfig& gateway : config.gateways) {
+    GatewayBinding binding{gateway, nullptr, {}};
+    try {
+      auto plugin = load_plugin(plugin_path(config, gateway.plugin));
+      binding.instance = std::make_shared<PluginInstance>(plugin, gateway.name, gateway.options);
+      log_info("gateway '" + gateway.name + "': plugin " + plugin->name() + " " +
+               plugin->version() + " (ABI " + std::to_string(plugin->abi().abi_major) + "." +
+               std::to_string(plugin->abi().abi_minor) + ") from " + plugin->path().string());
+    } catch (const PluginError& e) {
+      binding.error = e.what();
+      log_error("gateway '" + gateway.name + "' disabled: " + binding.error);
+    }
+    bindings.push_back(std::move(binding));
+  }
+  return bindings;
+}
+
+}  // namespace gatehouse

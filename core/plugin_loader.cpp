@@ -1,0 +1,99 @@
+#include "plugin_loader.hpp"
+
+#include <boost/dll/shared_library.hpp>
+
+#include <cstddef>
+#include <fstream>
+
+namespace gatehouse {
+namespace fs = std::filesystem;
+namespace {
+
+// The smallest descriptor that carries everything ABI 1.0 requires.
+constexpr size_t descriptor_v1_0_size = offsetof(gatehouse_plugin, normalize) + sizeof(void*);
+constexpr size_t descriptor_version_size = offsetof(gatehouse_plugin, abi_minor) + sizeof(uint32_t);
+
+[[noreturn]] void reject(const fs::path& path, const std::string& reason) {
+  throw PluginError("plugin " + path.string() + " rejected: " + reason);
+}
+
+// dlopen's own reason, which Boost.DLL puts in parentheses inside what().
+std::string dlopen_reason(const std::exception& e) {
+  std::string what = e.what();
+  const std::string marker = "dlerror system message: ";
+  size_t begin = what.find(marker);
+  if (begin == std::string::npos) return what;
+  begin += marker.size();
+  size_t end = what.rfind(')');
+  return what.substr(begin, end == std::string::npos || end < begin ? std::string::npos
+                                                                    : end - begin);
+}
+
+void check_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) reject(path, "no such file");
+  if (!fs::is_regular_file(path, ec)) reject(path, "not a regular file");
+  char magic[4] = {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(magic, sizeof magic) || std::string_view(magic, 4) != "\x7f" "ELF")
+    reject(path, "not a shared library (no ELF header)");
+}
+
+std::string abi_text(uint32_t major, uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+void check_descriptor(const fs::path& path, const gatehouse_plugin* d) {
+  if (!d) reject(path, std::string(GATEHOUSE_PLUGIN_ENTRY_SYMBOL) + "() returned NULL");
+  if (d->struct_size < descriptor_version_size)
+    reject(path, "descriptor of " + std::to_string(d->struct_size) +
+                     " bytes is too small to carry an ABI version");
+  const std::string host_abi = abi_text(GATEHOUSE_ABI_MAJOR, GATEHOUSE_ABI_MINOR);
+  if (d->abi_major != GATEHOUSE_ABI_MAJOR || d->abi_minor > GATEHOUSE_ABI_MINOR)
+    reject(path, "built for ABI " + abi_text(d->abi_major, d->abi_minor) +
+                     ", this host speaks " + host_abi);
+  if (d->struct_size < descriptor_v1_0_size)
+    reject(path, "descriptor of " + std::to_string(d->struct_size) + " bytes, ABI " +
+                     host_abi + " needs at least " + std::to_string(descriptor_v1_0_size));
+  const std::pair<const char*, const void*> required[] = {
+      {"name", d->name},
+      {"version", d->version},
+      {"description", d->description},
+      {"create", reinterpret_cast<const void*>(d->create)},
+      {"destroy", reinterpret_cast<const void*>(d->destroy)},
+      {"fetch", reinterpret_cast<const void*>(d->fetch)},
+      {"normalize", reinterpret_cast<const void*>(d->normalize)},
+  };
+  for (auto [field, value] : required)
+    if (!value) reject(path, std::string("descriptor field '") + field + "' is NULL");
+}
+
+}  // namespace
+
+LoadedPlugin::LoadedPlugin(std::unique_ptr<boost::dll::shared_library> library,
+                           const gatehouse_plugin* descriptor, fs::path path)
+    : library_(std::move(library)), descriptor_(descriptor), path_(std::move(path)) {}
+
+LoadedPlugin::~LoadedPlugin() = default;
+
+std::shared_ptr<const LoadedPlugin> load_plugin(const fs::path& path) {
+  check_file(path);
+  auto library = std::make_unique<boost::dll::shared_library>();
+  try {
+    // RTLD_LOCAL: two plugins' symbols never collide; RTLD_NOW: a missing symbol fails
+    // here, not in the middle of a fetch.
+    library->load(fs::absolute(path), boost::dll::load_mode::rtld_local |
+                                          boost::dll::load_mode::rtld_now);
+  } catch (const std::exception& e) {
+    reject(path, "cannot load: " + dlopen_reason(e));
+  }
+  if (!library->has(GATEHOUSE_PLUGIN_ENTRY_SYMBOL))
+    reject(path, std::string("no entry symbol '") + GATEHOUSE_PLUGIN_ENTRY_SYMBOL +
+                     "' (is it exported with GATEHOUSE_PLUGIN_EXPORT?)");
+  auto entry = library->get<const gatehouse_plugin*()>(GATEHOUSE_PLUGIN_ENTRY_SYMBOL);
+  const gatehouse_plugin* descriptor = entry();
+  check_descriptor(path, descriptor);
+  return std::make_shared<const LoadedPlugin>(std::move(library), descriptor, path);
+}
+
+}  // namespace gatehouse

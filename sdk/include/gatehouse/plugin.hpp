@@ -1,0 +1,319 @@
+// Header-only C++ helpers over plugin.h. A plugin author writes one class and one macro:
+//
+//   class MyPlugin {
+//    public:
+//     explicit MyPlugin(gatehouse::Host host);                  // read options; no I/O
+//     void fetch(gatehouse::ModelSink& sink);                   // network through host
+//     void normalize(std::string_view bytes, gatehouse::ModelSink& sink);  // pure
+//   };
+//   GATEHOUSE_PLUGIN(MyPlugin, "myplugin", "1.0.0", "What it catalogs, in one line")
+//
+// Throw gatehouse::Error(status, message) to fail with a status; any other exception
+// becomes GATEHOUSE_ERR_INTERNAL. No exception ever crosses the C boundary.
+#ifndef GATEHOUSE_PLUGIN_HPP
+#define GATEHOUSE_PLUGIN_HPP
+
+#include <gatehouse/plugin.h>
+
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace gatehouse {
+
+class Error : public std::runtime_error {
+ public:
+  Error(gatehouse_status status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  gatehouse_status status() const noexcept { return status_; }
+
+ private:
+  gatehouse_status status_;
+};
+
+namespace detail {
+inline gatehouse_str to_c(std::string_view s) noexcept { return {s.data(), s.size()}; }
+inline std::string_view from_c(gatehouse_str s) noexcept { return {s.data, s.size}; }
+inline int64_t to_c(std::optional<int64_t> v) noexcept { return v ? *v : GATEHOUSE_UNKNOWN_INT; }
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+}  // namespace detail
+
+struct HttpHeader {
+  std::string_view name;
+  std::string_view value;
+};
+
+// A response as the host lends it: every view is valid only inside the callback.
+struct HttpResponse {
+  int status = 0;
+  std::string_view url;
+  std::span<const gatehouse_http_header> headers;
+  std::string_view body;
+
+  // The first header of that name, compared case-insensitively.
+  std::optional<std::string_view> header(std::string_view name) const {
+    for (const auto& h : headers)
+      if (detail::iequals(detail::from_c(h.name), name)) return detail::from_c(h.value);
+    return std::nullopt;
+  }
+};
+
+// The host services of one instance. Cheap to copy; valid until the instance is destroyed.
+class Host {
+ public:
+  explicit Host(const gatehouse_host_services* services) : services_(services) {}
+
+  void log(int32_t level, std::string_view message) const {
+    services_->log(services_->host_context, level, message.data(), message.size());
+  }
+  void info(std::string_view message) const { log(GATEHOUSE_LOG_INFO, message); }
+  void warn(std::string_view message) const { log(GATEHOUSE_LOG_WARN, message); }
+
+  std::optional<std::string_view> option(std::string_view key) const {
+    gatehouse_str value{};
+    if (!services_->option(services_->host_context, key.data(), key.size(), &value))
+      return std::nullopt;
+    return detail::from_c(value);
+  }
+  std::string_view option_or(std::string_view key, std::string_view fallback) const {
+    return option(key).value_or(fallback);
+  }
+
+  // Throws GATEHOUSE_ERR_CONFIG naming the first option not in `known`: a typo in
+  // config.toml must not pass silently.
+  void require_known_options(std::initializer_list<std::string_view> known) const {
+    gatehouse_str key{}, value{};
+    for (size_t i = 0; services_->option_at(services_->host_context, i, &key, &value); ++i) {
+      bool found = false;
+      for (auto k : known) found = found || k == detail::from_c(key);
+      if (found) continue;
+      std::string list;
+      for (auto k : known) list.append(list.empty() ? "" : ", ").append(k);
+      throw Error(GATEHOUSE_ERR_CONFIG, "unknown option '" + std::string(detail::from_c(key)) +
+                                            "' (known: " + list + ")");
+    }
+  }
+
+  int64_t now_unix_ms() const { return services_->now_unix_ms(services_->host_context); }
+
+  // GETs url and calls on_response(const HttpResponse&) before returning. Throws
+  // gatehouse::Error on transport failure, and rethrows what on_response threw.
+  template <class OnResponse>
+  void http_get(std::string_view url, std::span<const HttpHeader> headers,
+                OnResponse&& on_response, uint32_t timeout_ms = 0) const;
+
+  const gatehouse_host_services* raw() const noexcept { return services_; }
+
+ private:
+  const gatehouse_host_services* services_;
+};
+
+// A model as the plugin builds it. A default-constructed view means "absent" (null);
+// every view and span must stay valid until ModelSink::emit returns.
+struct Model {
+  std::string_view id;
+  std::string_view name;
+  std::string_view description;
+  std::optional<int64_t> created;  // Unix seconds
+  std::optional<int64_t> context_length;
+  std::string_view provider_slug;
+  std::string_view provider_site_url;
+  std::span<const std::string_view> input_modalities;
+  std::span<const std::string_view> output_modalities;
+  std::string_view pricing_prompt;
+  std::string_view pricing_completion;
+  std::optional<int64_t> downloads;
+  std::optional<int64_t> likes;
+  std::string_view pipeline_tag;
+  std::string_view metrics_key;   // e.g. "huggingface_metrics"
+  std::string_view metrics_json;  // a JSON object's text
+};
+
+class ModelSink {
+ public:
+  static constexpr size_t max_modalities = 16;
+
+  explicit ModelSink(const gatehouse_model_sink* sink) : sink_(sink) {}
+
+  // Hands one model to the host. Throws gatehouse::Error when the host says stop.
+  void emit(const Model& m) const {
+    gatehouse_str inputs[max_modalities], outputs[max_modalities];
+    gatehouse_model c{};
+    c.struct_size = sizeof c;
+    c.id = detail::to_c(m.id);
+    c.name = detail::to_c(m.name);
+    c.description = detail::to_c(m.description);
+    c.created = detail::to_c(m.created);
+    c.context_length = detail::to_c(m.context_length);
+    c.provider_slug = detail::to_c(m.provider_slug);
+    c.provider_site_url = detail::to_c(m.provider_site_url);
+    c.input_modalities = inputs;
+    c.input_modality_count = copy_modalities(m.input_modalities, inputs);
+    c.output_modalities = outputs;
+    c.output_modality_count = copy_modalities(m.output_modalities, outputs);
+    c.pricing_prompt = detail::to_c(m.pricing_prompt);
+    c.pricing_completion = detail::to_c(m.pricing_completion);
+    c.downloads = detail::to_c(m.downloads);
+    c.likes = detail::to_c(m.likes);
+    c.pipeline_tag = detail::to_c(m.pipeline_tag);
+    c.metrics_key = detail::to_c(m.metrics_key);
+    c.metrics_json = detail::to_c(m.metrics_json);
+    gatehouse_status status = sink_->emit(sink_->host_context, &c);
+    if (status != GATEHOUSE_OK) throw Error(status, "the host stopped the model stream");
+  }
+
+ private:
+  static size_t copy_modalities(std::span<const std::string_view> from, gatehouse_str* to) {
+    if (from.size() > max_modalities)
+      throw Error(GATEHOUSE_ERR_INVALID_ARGUMENT, "more than 16 modalities in one model");
+    for (size_t i = 0; i < from.size(); ++i) to[i] = detail::to_c(from[i]);
+    return from.size();
+  }
+
+  const gatehouse_model_sink* sink_;
+};
+
+namespace detail {
+
+// Runs body, turning every exception into a status and a message in *error.
+template <class Body>
+gatehouse_status guarded(gatehouse_error* error, Body&& body) noexcept {
+  auto fail = [error](gatehouse_status status, std::string_view message) {
+    gatehouse_error_set(error, message.data(), message.size());
+    return status;
+  };
+  try {
+    body();
+    return GATEHOUSE_OK;
+  } catch (const Error& e) {
+    return fail(e.status(), e.what());
+  } catch (const std::exception& e) {
+    return fail(GATEHOUSE_ERR_INTERNAL, e.what());
+  } catch (...) {
+    return fail(GATEHOUSE_ERR_INTERNAL, "unknown exception");
+  }
+}
+
+template <class OnResponse>
+struct HttpCallback {
+  OnResponse& on_response;
+  std::exception_ptr thrown;
+
+  static gatehouse_status call(void* user, const gatehouse_http_response* r,
+                               gatehouse_error* error) {
+    auto* self = static_cast<HttpCallback*>(user);
+    HttpResponse response{r->status, from_c(r->url), {r->headers, r->header_count},
+                          from_c(r->body)};
+    try {
+      self->on_response(response);
+      return GATEHOUSE_OK;
+    } catch (...) {
+      // Carried across the host's C frames by hand, rethrown once http_get returns.
+      self->thrown = std::current_exception();
+      gatehouse_error_set(error, "response handler failed", 23);
+      return GATEHOUSE_ERR_INTERNAL;
+    }
+  }
+};
+
+template <class Plugin>
+struct Adapter {
+  static Plugin* self(gatehouse_instance* instance) {
+    return reinterpret_cast<Plugin*>(instance);
+  }
+
+  static gatehouse_status create(const gatehouse_host_services* host, gatehouse_instance** out,
+                                 gatehouse_error* error) noexcept {
+    return guarded(error, [&] {
+      *out = reinterpret_cast<gatehouse_instance*>(new Plugin(Host(host)));
+    });
+  }
+
+  static void destroy(gatehouse_instance* instance) noexcept { delete self(instance); }
+
+  static gatehouse_status fetch(gatehouse_instance* instance, const gatehouse_model_sink* sink,
+                                gatehouse_error* error) noexcept {
+    return guarded(error, [&] {
+      ModelSink s(sink);
+      self(instance)->fetch(s);
+    });
+  }
+
+  static gatehouse_status normalize(gatehouse_instance* instance, const char* bytes, size_t size,
+                                    const gatehouse_model_sink* sink,
+                                    gatehouse_error* error) noexcept {
+    return guarded(error, [&] {
+      ModelSink s(sink);
+      self(instance)->normalize(std::string_view(bytes, size), s);
+    });
+  }
+};
+
+template <class Plugin>
+constexpr gatehouse_plugin describe(const char* name, const char* version,
+                                    const char* description) {
+  gatehouse_plugin d{};
+  d.struct_size = sizeof d;
+  d.abi_major = GATEHOUSE_ABI_MAJOR;
+  d.abi_minor = GATEHOUSE_ABI_MINOR;
+  d.name = name;
+  d.version = version;
+  d.description = description;
+  d.create = &Adapter<Plugin>::create;
+  d.destroy = &Adapter<Plugin>::destroy;
+  d.fetch = &Adapter<Plugin>::fetch;
+  d.normalize = &Adapter<Plugin>::normalize;
+  return d;
+}
+
+}  // namespace detail
+
+template <class OnResponse>
+void Host::http_get(std::string_view url, std::span<const HttpHeader> headers,
+                    OnResponse&& on_response, uint32_t timeout_ms) const {
+  constexpr size_t max_headers = 32;
+  if (headers.size() > max_headers)
+    throw Error(GATEHOUSE_ERR_INVALID_ARGUMENT, "more than 32 request headers");
+  gatehouse_http_header c_headers[max_headers];
+  for (size_t i = 0; i < headers.size(); ++i)
+    c_headers[i] = {detail::to_c(headers[i].name), detail::to_c(headers[i].value)};
+
+  gatehouse_http_request request{sizeof request, detail::to_c(url), c_headers, headers.size(),
+                                 timeout_ms};
+  detail::HttpCallback<OnResponse> callback{on_response, nullptr};
+  char message[1024];
+  gatehouse_error error{sizeof error, message, sizeof message, 0};
+  gatehouse_status status =
+      services_->http_get(services_->host_context, &request,
+                          &detail::HttpCallback<OnResponse>::call, &callback, &error);
+  if (callback.thrown) std::rethrow_exception(callback.thrown);
+  if (status != GATEHOUSE_OK) throw Error(status, std::string(message, error.length));
+}
+
+}  // namespace gatehouse
+
+// Defines the plugin's exported entry point for the class `Class`.
+#define GATEHOUSE_PLUGIN(Class, NAME, VERSION, DESCRIPTION)                             \
+  GATEHOUSE_PLUGIN_EXPORT const gatehouse_plugin* gatehouse_plugin_entry(void) {        \
+    static constexpr gatehouse_plugin descriptor =                                      \
+        ::gatehouse::detail::describe<Class>(NAME, VERSION, DESCRIPTION);               \
+    return &descriptor;                                                                 \
+  }
+
+#endif  // GATEHOUSE_PLUGIN_HPP

@@ -1,0 +1,168 @@
+#include "config.hpp"
+#include "support/paths.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace gatehouse {
+namespace {
+
+const std::filesystem::path source = "/etc/gatehouse/config.toml";
+
+const char* const full = R"(
+[server]
+listen = "0.0.0.0:9000"
+threads = 4
+[plugins]
+dir = "build/release/plugins"
+[cache]
+dir = "/var/cache/gatehouse"
+
+[[gateways]]
+name = "hug"
+plugin = "huggingface"
+aliases = ["huggingface", "hf"]
+ttl_s = 3600
+[gateways.options]
+base_url = "https://huggingface.co"
+page_size = 1000
+full = false
+patterns = ["llava-hf", "hugging", "hf/"]
+
+[[gateways]]
+name = "portkey"
+plugin = "./custom/portkey.so"
+)";
+
+// The message the config is rejected with, or "" when it is accepted.
+std::string error_of(const std::string& text) {
+  try {
+    parse_config(text, source);
+    return "";
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+}
+
+TEST(Config, ReadsEveryKeyOfTheSchema) {
+  Config c = parse_config(full, source);
+  EXPECT_EQ(c.listen.host, "0.0.0.0");
+  EXPECT_EQ(c.listen.port, 9000);
+  EXPECT_EQ(c.threads, 4u);
+  EXPECT_EQ(c.plugins_dir, "/etc/gatehouse/build/release/plugins");
+  EXPECT_EQ(c.cache_dir, "/var/cache/gatehouse");
+  ASSERT_EQ(c.gateways.size(), 2u);
+  const GatewayConfig& hug = c.gateways[0];
+  EXPECT_EQ(hug.name, "hug");
+  EXPECT_EQ(hug.plugin, "huggingface");
+  EXPECT_EQ(hug.aliases, (std::vector<std::string>{"huggingface", "hf"}));
+  EXPECT_EQ(hug.ttl_s, 3600);
+  using Options = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(hug.options, (Options{{"base_url", "https://huggingface.co"},
+                                  {"page_size", "1000"},
+                                  {"full", "false"},
+                                  {"patterns", "llava-hf,hugging,hf/"}}));
+  EXPECT_EQ(c.gateways[1].ttl_s, 3600) << "default";
+}
+
+TEST(Config, ResolvesPluginNamesAndPathsAgainstTheConfigFolder) {
+  Config c = parse_config(full, source);
+  EXPECT_EQ(plugin_path(c, "huggingface"), "/etc/gatehouse/build/release/plugins/huggingface.so");
+  EXPECT_EQ(plugin_path(c, "./custom/portkey.so"), "/etc/gatehouse/custom/portkey.so");
+  EXPECT_EQ(plugin_path(c, "/opt/p.so"), "/opt/p.so");
+}
+
+TEST(Config, EmptyFileGivesDefaults) {
+  Config c = parse_config("", source);
+  EXPECT_EQ(c.listen.host, "127.0.0.1");
+  EXPECT_EQ(c.listen.port, 8000);
+  EXPECT_EQ(c.plugins_dir, "/etc/gatehouse/plugins");
+  EXPECT_TRUE(c.gateways.empty());
+}
+
+TEST(Config, UnknownKeyIsNamedWithFileLineAndAllowedKeys) {
+  std::string e = error_of("[[gateways]]\nname = \"hug\"\nplugin = \"p\"\nttl = 5\n");
+  EXPECT_EQ(e, "/etc/gatehouse/config.toml:4:1: unknown key 'gateways[0].ttl' "
+               "(allowed: name, plugin, aliases, ttl_s, options)");
+}
+
+TEST(Config, UnknownTopLevelAndSectionKeysAreErrors) {
+  EXPECT_NE(error_of("[sever]\nlisten = \"x\"\n").find("1:2: unknown key 'sever'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[server]\nport = 1\n").find("2:1: unknown key 'server.port'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[cache]\ndirectory = \"x\"\n").find("unknown key 'cache.directory'"),
+            std::string::npos);
+}
+
+TEST(Config, WrongTypesAreNamed) {
+  EXPECT_EQ(error_of("[server]\nlisten = 8000\n"),
+            "/etc/gatehouse/config.toml:2:10: server.listen must be a string, got integer");
+  EXPECT_NE(error_of("[[gateways]]\nname = \"a\"\nplugin = \"p\"\nttl_s = \"1h\"\n")
+                .find("4:9: gateways[0].ttl_s must be an integer from 1 to"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[gateways]]\nname = \"a\"\nplugin = \"p\"\naliases = \"b\"\n")
+                .find("gateways[0].aliases must be an array of strings"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[gateways]]\nname = \"a\"\nplugin = \"p\"\n[gateways.options]\nx = 1.5\n")
+                .find("5:5: gateways[0].options.x must be a string, integer, boolean or array"),
+            std::string::npos);
+}
+
+TEST(Config, MissingRequiredKeysAreNamed) {
+  EXPECT_NE(error_of("[[gateways]]\nname = \"a\"\n").find("missing required key 'gateways[0].plugin'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[gateways]]\nplugin = \"p\"\n").find("missing required key 'gateways[0].name'"),
+            std::string::npos);
+}
+
+TEST(Config, BadListenAddressesAreRejected) {
+  for (const char* listen : {"8000", "localhost", ":80", "host:", "host:99999", "host:8o",
+                             "::1:80", "[::1]"}) {
+    std::string e = error_of(std::string("[server]\nlisten = \"") + listen + "\"\n");
+    EXPECT_NE(e.find("2:10: server.listen must be HOST:PORT"), std::string::npos) << listen << e;
+  }
+  ListenAddress v6 = parse_listen_address("[::1]:8080", "x");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 8080);
+}
+
+TEST(Config, GatewayNamesAndAliasesAreUniqueAndUrlSafe) {
+  EXPECT_NE(error_of("[[gateways]]\nname = \"hug\"\nplugin = \"p\"\n"
+                     "[[gateways]]\nname = \"hug\"\nplugin = \"q\"\n")
+                .find("gateways[1] uses the name 'hug' already used by gateways[0]"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[gateways]]\nname = \"hug\"\nplugin = \"p\"\n"
+                     "[[gateways]]\nname = \"pk\"\nplugin = \"q\"\naliases = [\"hug\"]\n")
+                .find("gateways[1] uses the name 'hug' already used by gateways[0]"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[gateways]]\nname = \"all\"\nplugin = \"p\"\n").find("not 'all'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[gateways]]\nname = \"Hug Face\"\nplugin = \"p\"\n").find("a-z 0-9"),
+            std::string::npos);
+}
+
+TEST(Config, SyntaxErrorsCarryTheParsersPosition) {
+  std::string e = error_of("[server]\nlisten = \"127.0.0.1:1\n");
+  EXPECT_EQ(e.rfind("/etc/gatehouse/config.toml:2:", 0), 0u) << e;
+}
+
+TEST(Config, LoadingAMissingFileSaysSo) {
+  try {
+    load_config("/nonexistent/config.toml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/config.toml: cannot read config: no such file");
+  }
+}
+
+TEST(Config, LoadsTheShippedConfig) {
+  Config c = load_config(std::filesystem::path(GATEHOUSE_TEST_DATA_DIR) / "../../config.toml");
+  ASSERT_FALSE(c.gateways.empty());
+  EXPECT_EQ(c.gateways[0].name, "hug");
+  EXPECT_EQ(c.gateways[0].plugin, "huggingface");
+}
+
+}  // namespace
+}  // namespace gatehouse

@@ -1,0 +1,113 @@
+#include "model_json.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse {
+namespace {
+
+gatehouse_str str(std::string_view s) { return {s.data(), s.size()}; }
+
+gatehouse_model blank() {
+  gatehouse_model m{};
+  m.struct_size = sizeof m;
+  m.created = m.context_length = m.downloads = m.likes = GATEHOUSE_UNKNOWN_INT;
+  return m;
+}
+
+std::string error_of(const gatehouse_model& m) {
+  try {
+    render_model_json(m, "hug");
+    return "";
+  } catch (const InvalidModel& e) {
+    return e.what();
+  }
+}
+
+TEST(ModelJson, RendersTheDesignSchemaWithDerivedFields) {
+  gatehouse_model m = blank();
+  m.id = str("meta-llama/Llama-3.1-8B-Instruct");
+  m.created = 1721000000;
+  const gatehouse_str text[] = {str("text")}, in[] = {str("text"), str("image")};
+  m.input_modalities = in;
+  m.input_modality_count = 2;
+  m.output_modalities = text;
+  m.output_modality_count = 1;
+  m.provider_site_url = str("https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct");
+  m.metrics_key = str("huggingface_metrics");
+  m.metrics_json = str(R"({"downloads":5953019,"gated":false})");
+  EXPECT_EQ(render_model_json(m, "hug"),
+            R"({"id":"meta-llama/Llama-3.1-8B-Instruct","name":"Llama 3.1 8B Instruct",)"
+            R"("description":null,"created":1721000000,"context_length":null,)"
+            R"("provider_slug":"meta-llama",)"
+            R"("provider_site_url":"https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct",)"
+            R"("source_gateway":"hug","architecture":{"modality":"text+image->text",)"
+            R"("input_modalities":["text","image"],"output_modalities":["text"]},)"
+            R"("pricing":{"prompt":null,"completion":null},)"
+            R"("huggingface_metrics":{"downloads":5953019,"gated":false}})");
+}
+
+TEST(ModelJson, PluginValuesWinOverDerivedOnes) {
+  gatehouse_model m = blank();
+  m.id = str("x/y");
+  m.name = str("Why");
+  m.provider_slug = str("xai");
+  m.pricing_prompt = str("0.000001");
+  std::string json = render_model_json(m, "portkey");
+  EXPECT_NE(json.find(R"("name":"Why")"), std::string::npos);
+  EXPECT_NE(json.find(R"("provider_slug":"xai")"), std::string::npos);
+  EXPECT_NE(json.find(R"("prompt":"0.000001")"), std::string::npos);
+  EXPECT_NE(json.find(R"("modality":null,"input_modalities":[],"output_modalities":[])"),
+            std::string::npos);
+}
+
+TEST(ModelJson, IdWithoutOwnerHasNullProviderSlug) {
+  gatehouse_model m = blank();
+  m.id = str("gpt2");
+  EXPECT_NE(render_model_json(m, "hug").find(R"("name":"gpt2","description":null)"),
+            std::string::npos);
+  EXPECT_NE(render_model_json(m, "hug").find(R"("provider_slug":null)"), std::string::npos);
+}
+
+TEST(ModelJson, EscapesStringsAndKeepsNonAscii) {
+  gatehouse_model m = blank();
+  m.id = str("a/b");
+  m.description = str("say \"hi\"\\\n\x01 古文 Pixart-α ÚFAL");
+  EXPECT_NE(render_model_json(m, "hug").find(R"("description":"say \"hi\"\\\n\u0001 古文 Pixart-α ÚFAL")"),
+            std::string::npos);
+}
+
+TEST(ModelJson, RejectsWhatItCannotVouchFor) {
+  gatehouse_model m = blank();
+  EXPECT_EQ(error_of(m), "model '': id is missing or empty");
+  m.id = str("a/b");
+  m.name = str("bad \xff byte");
+  EXPECT_EQ(error_of(m), "model 'a/b': name is not valid UTF-8");
+  m.name = {};
+  m.metrics_key = str("huggingface_metrics");
+  m.metrics_json = str("[1,2]");
+  EXPECT_EQ(error_of(m), "model 'a/b': huggingface_metrics is not a JSON object");
+  m.metrics_json = str("{\"a\":");
+  EXPECT_EQ(error_of(m), "model 'a/b': huggingface_metrics is not a JSON object");
+  m.metrics_key = str("id");
+  m.metrics_json = str("{}");
+  EXPECT_EQ(error_of(m), "model 'a/b': metrics_key must be lower_case and end in '_metrics'");
+  m.metrics_key = {};
+  const gatehouse_str empty[] = {str("")};
+  m.input_modalities = empty;
+  m.input_modality_count = 1;
+  EXPECT_EQ(error_of(m), "model 'a/b': input_modalities holds an empty string");
+  m.input_modality_count = 0;
+  m.struct_size = 16;
+  EXPECT_NE(error_of(m).find("gatehouse_model of 16 bytes"), std::string::npos);
+}
+
+TEST(ModelJson, NameFromIdKeepsTheIdsCapitals) {
+  EXPECT_EQ(name_from_id("Qwen/Qwen2.5-VL-7B-Instruct"), "Qwen2.5 VL 7B Instruct");
+  EXPECT_EQ(name_from_id("sentence-transformers/all-MiniLM-L6-v2"), "all MiniLM L6 v2");
+  EXPECT_EQ(name_from_id("gpt2"), "gpt2");
+  EXPECT_EQ(name_from_id("a/b__c--"), "b c");
+  EXPECT_EQ(name_from_id("a/--"), "a/--");
+}
+
+}  // namespace
+}  // namespace gatehouse

@@ -1,0 +1,177 @@
+#include "plugin_instance.hpp"
+#include "plugin_loader.hpp"
+#include "support/paths.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace gatehouse {
+namespace {
+
+using test::test_plugin;
+
+// Loads `path` and returns the rejection message, or "" when it loaded.
+std::string rejection(const std::filesystem::path& path) {
+  try {
+    load_plugin(path);
+    return "";
+  } catch (const PluginError& e) {
+    return e.what();
+  }
+}
+
+void expect_rejected(const std::filesystem::path& path, const std::string& reason) {
+  std::string message = rejection(path);
+  EXPECT_NE(message.find("plugin " + path.string() + " rejected: "), std::string::npos) << message;
+  EXPECT_NE(message.find(reason), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;
+}
+
+TEST(PluginLoader, LoadsAGoodCPluginAndReadsItsDescriptor) {
+  auto plugin = load_plugin(test_plugin("c_sample"));
+  EXPECT_EQ(plugin->name(), "c_sample");
+  EXPECT_EQ(plugin->version(), "1.0.0");
+  EXPECT_EQ(plugin->abi().abi_major, GATEHOUSE_ABI_MAJOR);
+  EXPECT_EQ(plugin->path(), test_plugin("c_sample"));
+}
+
+TEST(PluginLoader, RejectsAMissingFile) {
+  expect_rejected(test_plugin("does_not_exist"), "no such file");
+}
+
+TEST(PluginLoader, RejectsAFolder) { expect_rejected(GATEHOUSE_TEST_PLUGIN_DIR, "not a regular file"); }
+
+TEST(PluginLoader, RejectsAFileThatIsNotASharedLibrary) {
+  test::TempDir dir;
+  auto path = dir.path() / "text.so";
+  std::ofstream(path) << "this is not ELF\n";
+  expect_rejected(path, "not a shared library");
+}
+
+TEST(PluginLoader, RejectsAnElfFileDlopenRefuses) {
+  // An ELF header with nothing valid behind it: only dlopen can tell.
+  test::TempDir dir;
+  auto path = dir.path() / "truncated.so";
+  std::ofstream(path, std::ios::binary) << "\x7f" "ELF" << std::string(60, '\0');
+  expect_rejected(path, "cannot load: ");
+}
+
+TEST(PluginLoader, RejectsALibraryWithoutTheEntrySymbol) {
+  expect_rejected(test_plugin("bad_no_entry"), "no entry symbol 'gatehouse_plugin_entry'");
+}
+
+TEST(PluginLoader, RejectsANullDescriptor) {
+  expect_rejected(test_plugin("bad_null_descriptor"), "gatehouse_plugin_entry() returned NULL");
+}
+
+TEST(PluginLoader, RejectsAnotherAbiMajor) {
+  expect_rejected(test_plugin("bad_abi_major"), "built for ABI 2.0, this host speaks 1.0");
+}
+
+TEST(PluginLoader, RejectsANewerAbiMinor) {
+  expect_rejected(test_plugin("bad_abi_minor"), "built for ABI 1.1, this host speaks 1.0");
+}
+
+TEST(PluginLoader, RejectsADescriptorSmallerThanAbi10Needs) {
+  expect_rejected(test_plugin("bad_small_descriptor"), "ABI 1.0 needs at least");
+}
+
+TEST(PluginLoader, RejectsAMissingRequiredFunction) {
+  expect_rejected(test_plugin("bad_missing_normalize"), "descriptor field 'normalize' is NULL");
+}
+
+TEST(PluginInstance, ReportsAFailingCreateWithThePluginsReason) {
+  auto plugin = load_plugin(test_plugin("bad_create_fails"));
+  try {
+    PluginInstance instance(plugin, "hug", {});
+    FAIL() << "create should have failed";
+  } catch (const PluginError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find(test_plugin("bad_create_fails").string()), std::string::npos);
+    EXPECT_NE(message.find("gateway 'hug'"), std::string::npos) << message;
+    EXPECT_NE(message.find("CONFIG: option 'base_url' is required"), std::string::npos) << message;
+  }
+}
+
+std::vector<std::string> normalize_ids(PluginInstance& instance, std::string_view bytes,
+                                       CallResult& result) {
+  std::vector<std::string> ids;
+  result = instance.normalize(bytes, [&](const gatehouse_model& m) {
+    ids.emplace_back(m.id.data, m.id.size);
+    return GATEHOUSE_OK;
+  });
+  return ids;
+}
+
+TEST(PluginInstance, NormalizesThroughTheSink) {
+  PluginInstance instance(load_plugin(test_plugin("c_sample")), "hug", {});
+  CallResult result;
+  auto ids = normalize_ids(instance, "a/one\nb/two\n\nc/three", result);
+  EXPECT_TRUE(result.ok()) << result.message;
+  EXPECT_EQ(ids, (std::vector<std::string>{"a/one", "b/two", "c/three"}));
+}
+
+TEST(PluginInstance, CarriesAPluginErrorWithItsMessage) {
+  PluginInstance instance(load_plugin(test_plugin("c_sample")), "hug", {});
+  CallResult result;
+  normalize_ids(instance, "a/one\n!broken\n", result);
+  EXPECT_EQ(result.status, GATEHOUSE_ERR_PARSE);
+  EXPECT_EQ(result.message, "a line starts with '!'");
+}
+
+TEST(PluginInstance, StopsThePluginWhenTheSinkSaysSo) {
+  PluginInstance instance(load_plugin(test_plugin("c_sample")), "hug", {});
+  int seen = 0;
+  CallResult result = instance.normalize("a/1\na/2\na/3\n", [&](const gatehouse_model&) {
+    return ++seen == 2 ? GATEHOUSE_ERR_STOPPED : GATEHOUSE_OK;
+  });
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(result.status, GATEHOUSE_ERR_STOPPED);
+}
+
+TEST(PluginInstance, RethrowsACallbackExceptionAfterThePluginReturned) {
+  PluginInstance instance(load_plugin(test_plugin("c_sample")), "hug", {});
+  EXPECT_THROW(instance.normalize("a/1\n", [](const gatehouse_model&) -> gatehouse_status {
+    throw std::runtime_error("callback failed");
+  }),
+               std::runtime_error);
+  CallResult result;
+  EXPECT_EQ(normalize_ids(instance, "still/works", result).size(), 1u);
+}
+
+TEST(PluginInstance, FetchSeesTheOptionsAndTheHostsHttpAnswer) {
+  PluginInstance without_url(load_plugin(test_plugin("c_sample")), "hug", {});
+  CallResult result = without_url.fetch([](const gatehouse_model&) { return GATEHOUSE_OK; });
+  EXPECT_EQ(result.status, GATEHOUSE_ERR_CONFIG);
+  EXPECT_EQ(result.message, "option 'url' is required to fetch");
+
+  PluginInstance with_url(load_plugin(test_plugin("c_sample")), "hug",
+                          {{"url", "http://127.0.0.1:1/models"}});
+  result = with_url.fetch([](const gatehouse_model&) { return GATEHOUSE_OK; });
+  EXPECT_EQ(result.status, GATEHOUSE_ERR_UNSUPPORTED);
+  EXPECT_NE(result.message.find("no HTTP client"), std::string::npos) << result.message;
+}
+
+TEST(PluginInstance, KeepsTheLibraryLoadedWhileAnInstanceLives) {
+  std::unique_ptr<PluginInstance> instance;
+  {
+    auto plugin = load_plugin(test_plugin("c_sample"));
+    instance = std::make_unique<PluginInstance>(plugin, "hug", PluginOptions{});
+  }  // the loader's reference is gone; the instance's must keep the code mapped
+  CallResult result;
+  EXPECT_EQ(normalize_ids(*instance, "x/y", result).size(), 1u);
+}
+
+TEST(PluginInstance, TwoInstancesOfOnePluginKeepTheirOwnOptions) {
+  auto plugin = load_plugin(test_plugin("fixture"));
+  PluginInstance plain(plugin, "a", {});
+  PluginInstance failing(plugin, "b", {{"throw", "error"}});
+  CallResult ok = plain.normalize("[]", [](const gatehouse_model&) { return GATEHOUSE_OK; });
+  CallResult bad = failing.normalize("[]", [](const gatehouse_model&) { return GATEHOUSE_OK; });
+  EXPECT_TRUE(ok.ok()) << ok.message;
+  EXPECT_EQ(bad.status, GATEHOUSE_ERR_UPSTREAM);
+}
+
+}  // namespace
+}  // namespace gatehouse

@@ -1,0 +1,84 @@
+// The gatehouse binary as a user runs it: exit codes, messages, start-up and shutdown.
+#include "support/paths.hpp"
+#include "support/subprocess.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+
+namespace gatehouse {
+namespace {
+
+using namespace std::chrono_literals;
+using test::gatehouse_binary;
+using test::run;
+
+TEST(Process, HelpAndVersion) {
+  auto help = run({gatehouse_binary, "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("gatehouse check-plugin PLUGIN.so"), std::string::npos);
+  auto version = run({gatehouse_binary, "--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out, "gatehouse " GATEHOUSE_VERSION " (plugin ABI 1.0)\n");
+}
+
+TEST(Process, UsageErrorExitsWith2AndShowsUsage) {
+  auto r = run({gatehouse_binary, "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("gatehouse: unknown argument '--bogus'"), std::string::npos);
+  EXPECT_NE(r.err.find("Usage:"), std::string::npos);
+}
+
+TEST(Process, CheckPluginExitStatusFollowsTheOutcome) {
+  auto good = run({gatehouse_binary, "check-plugin", test::test_plugin("c_sample"), "--sample",
+                   test::test_data("c_ids.txt")});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("models:      2 emitted, 2 valid"), std::string::npos) << good.out;
+  auto bad = run({gatehouse_binary, "check-plugin", test::test_plugin("bad_no_entry")});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("no entry symbol"), std::string::npos) << bad.err;
+}
+
+TEST(Process, BadConfigIsReportedWithFileAndLine) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "config.toml") << "[server]\nlisten = \"nowhere\"\n";
+  auto r = run({gatehouse_binary, "--config", (dir.path() / "config.toml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("config.toml:2:10: server.listen must be HOST:PORT"), std::string::npos)
+      << r.err;
+}
+
+// One good gateway and one whose plugin is rejected: the host logs both, keeps running
+// with the good one, and stops cleanly on SIGTERM and SIGINT.
+void serve_until(int signal) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "config.toml")
+      << "[plugins]\ndir = \"" << GATEHOUSE_TEST_PLUGIN_DIR << "\"\n"
+      << "[[gateways]]\nname = \"hug\"\nplugin = \"fixture\"\n"
+      << "[[gateways]]\nname = \"old\"\nplugin = \"bad_abi_minor\"\n"
+      << "[[gateways]]\nname = \"gone\"\nplugin = \"./nowhere/p.so\"\n";
+  test::Process server({gatehouse_binary, "--config", (dir.path() / "config.toml").string(),
+                        "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.wait_for_stderr("ready:", 10s)) << server.err();
+  const std::string& log = server.err();
+  EXPECT_NE(log.find("gateway 'hug': plugin fixture 0.3.0 (ABI 1.0)"), std::string::npos) << log;
+  EXPECT_NE(log.find("gateway 'old' disabled: plugin " +
+                     test::test_plugin("bad_abi_minor").string() +
+                     " rejected: built for ABI 1.1, this host speaks 1.0"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("gateway 'gone' disabled: plugin " + (dir.path() / "nowhere/p.so").string() +
+                     " rejected: no such file"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("ready: 1 of 3 gateway(s) loaded"), std::string::npos) << log;
+  EXPECT_EQ(server.stop(signal), 0) << server.err();
+  EXPECT_NE(server.err().find("stopping on"), std::string::npos);
+}
+
+TEST(Process, ServesWithTheGoodGatewaysAndStopsOnSigterm) { serve_until(SIGTERM); }
+TEST(Process, StopsOnSigint) { serve_until(SIGINT); }
+
+}  // namespace
+}  // namespace gatehouse
