@@ -70,9 +70,12 @@ Command parse_command_line(const std::vector<std::string>& argv) {
     const std::string& arg = args.take();
     if (arg == "--help" || arg == "-h") return HelpCommand{};
     if (arg == "--version") return VersionCommand{};
-    if (arg == "--config") serve.config = args.value_of(arg);
-    else if (arg == "--listen") serve.listen = args.value_of(arg);
-    else throw UsageError("unknown argument '" + arg + "'");
+    if (arg == "--config")
+      serve.config = args.value_of(arg);
+    else if (arg == "--listen")
+      serve.listen = args.value_of(arg);
+    else
+      throw UsageError("unknown argument '" + arg + "'");
   }
   return serve;
 }

@@ -42,8 +42,8 @@ class Reader {
       if (known) continue;
       std::string list;
       for (auto k : allowed) list.append(list.empty() ? "" : ", ").append(k);
-      fail(key.source(), "unknown key '" + qualified(where, key.str()) + "' (allowed: " + list +
-                             ")");
+      fail(key.source(),
+           "unknown key '" + qualified(where, key.str()) + "' (allowed: " + list + ")");
     }
   }
 
@@ -87,8 +87,8 @@ class Reader {
     if (!array) fail(node->source(), qualified(where, key) + " must be an array of strings");
     for (const toml::node& item : *array) {
       if (!item.is_string())
-        fail(item.source(), qualified(where, key) + " must hold only strings, got " +
-                                type_name(item));
+        fail(item.source(),
+             qualified(where, key) + " must hold only strings, got " + type_name(item));
       out.push_back(item.as_string()->get());
     }
     return out;
@@ -109,8 +109,8 @@ class Reader {
       }
       return joined;
     }
-    fail(node.source(), name + " must be a string, integer, boolean or array of strings, got " +
-                            type_name(node));
+    fail(node.source(),
+         name + " must be a string, integer, boolean or array of strings, got " + type_name(node));
   }
 
   static std::string qualified(const std::string& where, std::string_view key) {
@@ -155,8 +155,8 @@ GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::str
   GatewayConfig g;
   g.name = r.string(t, "name", where, nullptr);
   if (!valid_gateway_name(g.name) || g.name == "all")
-    r.fail(t.get("name")->source(), where + ".name '" + g.name +
-                                         "' must be 1-64 of a-z 0-9 - _ and not 'all'");
+    r.fail(t.get("name")->source(),
+           where + ".name '" + g.name + "' must be 1-64 of a-z 0-9 - _ and not 'all'");
   g.plugin = r.string(t, "plugin", where, nullptr);
   if (g.plugin.empty()) r.fail(t.get("plugin")->source(), where + ".plugin must not be empty");
   g.aliases = r.strings(t, "aliases", where);
@@ -168,7 +168,8 @@ GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::str
       std::string name = where + ".options." + std::string(key.str());
       found.push_back({key.source().begin, {std::string(key.str()), r.option_text(node, name)}});
     }
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(found.begin(), found.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [position, option] : found) g.options.push_back(std::move(option));
   }
   return g;
@@ -184,12 +185,12 @@ void check_unique_names(const Reader& r, const toml::array& array, const Config&
     names.insert(names.end(), g.aliases.begin(), g.aliases.end());
     for (const std::string& name : names) {
       if (!valid_gateway_name(name) || name == "all")
-        r.fail(array[i].source(), where + " alias '" + name +
-                                      "' must be 1-64 of a-z 0-9 - _ and not 'all'");
+        r.fail(array[i].source(),
+               where + " alias '" + name + "' must be 1-64 of a-z 0-9 - _ and not 'all'");
       auto [it, fresh] = seen.emplace(name, where);
       if (!fresh)
-        r.fail(array[i].source(), where + " uses the name '" + name + "' already used by " +
-                                      it->second);
+        r.fail(array[i].source(),
+               where + " uses the name '" + name + "' already used by " + it->second);
     }
   }
 }
@@ -210,7 +211,8 @@ void read_gateways(const Reader& r, const toml::table& root, Config& config) {
 
 ListenAddress parse_listen_address(std::string_view text, std::string_view what) {
   auto bad = [&] {
-    return ConfigError(std::string(what) + " must be HOST:PORT (e.g. 127.0.0.1:8000 or [::1]:8000), got '" +
+    return ConfigError(std::string(what) +
+                       " must be HOST:PORT (e.g. 127.0.0.1:8000 or [::1]:8000), got '" +
                        std::string(text) + "'");
   };
   size_t colon = text.rfind(':');

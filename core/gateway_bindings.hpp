@@ -13,7 +13,7 @@ namespace gatehouse {
 struct GatewayBinding {
   GatewayConfig config;
   std::shared_ptr<PluginInstance> instance;  // null when the plugin was rejected
-  std::string error;                          // why it was rejected
+  std::string error;                         // why it was rejected
 };
 
 // Loads every gateway's plugin and logs each outcome. A rejected plugin disables only

@@ -69,8 +69,7 @@ int64_t HostServices::now_unix_ms(void*) {
 }
 
 gatehouse_status HostServices::http_get(void*, const gatehouse_http_request*,
-                                        gatehouse_http_response_fn, void*,
-                                        gatehouse_error* error) {
+                                        gatehouse_http_response_fn, void*, gatehouse_error* error) {
   // The HTTP client lands with the Hugging Face plugin (issue #4); until then a plugin
   // that fetches learns why, instead of hanging or crashing.
   constexpr std::string_view message = "this host build has no HTTP client yet";

@@ -21,8 +21,8 @@ class Renderer {
 
   [[noreturn]] void invalid(std::string_view why) const {
     std::string id(view(model_.id).substr(0, 200));
-    throw InvalidModel("model '" + (is_valid_utf8(id) ? id : "<invalid UTF-8>") + "': " +
-                       std::string(why));
+    throw InvalidModel("model '" + (is_valid_utf8(id) ? id : "<invalid UTF-8>") +
+                       "': " + std::string(why));
   }
 
   void key(std::string_view name) {
@@ -35,14 +35,18 @@ class Renderer {
 
   void string_or_null(std::string_view field, gatehouse_str text) {
     key(field);
-    if (present(text)) string(field, view(text));
-    else out_.append("null");
+    if (present(text))
+      string(field, view(text));
+    else
+      out_.append("null");
   }
 
   void int_or_null(std::string_view field, int64_t value) {
     key(field);
-    if (value == GATEHOUSE_UNKNOWN_INT) out_.append("null");
-    else append_json_int(out_, value);
+    if (value == GATEHOUSE_UNKNOWN_INT)
+      out_.append("null");
+    else
+      append_json_int(out_, value);
   }
 
   void string_array(std::string_view field, std::span<const gatehouse_str> items) {
@@ -62,8 +66,7 @@ class Renderer {
 
   void architecture() {
     std::span<const gatehouse_str> inputs(model_.input_modalities, model_.input_modality_count);
-    std::span<const gatehouse_str> outputs(model_.output_modalities,
-                                           model_.output_modality_count);
+    std::span<const gatehouse_str> outputs(model_.output_modalities, model_.output_modality_count);
     key("architecture");
     out_.push_back('{');
     key("modality");
@@ -110,8 +113,10 @@ std::string name_from_id(std::string_view id) {
   std::string name;
   for (char c : last) {
     bool separator = c == '-' || c == '_' || c == ' ';
-    if (!separator) name.push_back(c);
-    else if (!name.empty() && name.back() != ' ') name.push_back(' ');
+    if (!separator)
+      name.push_back(c);
+    else if (!name.empty() && name.back() != ' ')
+      name.push_back(' ');
   }
   while (!name.empty() && name.back() == ' ') name.pop_back();
   return name.empty() ? std::string(id) : name;

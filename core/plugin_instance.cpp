@@ -58,9 +58,9 @@ PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::
   ErrorBuffer error;
   gatehouse_status status = plugin_->abi().create(host_->table(), &handle_, &error.error);
   if (status != GATEHOUSE_OK || handle_ == nullptr) {
-    std::string reason = status != GATEHOUSE_OK ? std::string(status_name(status)) + ": " +
-                                                      error.message(status)
-                                                : "create returned OK but no instance";
+    std::string reason = status != GATEHOUSE_OK
+                             ? std::string(status_name(status)) + ": " + error.message(status)
+                             : "create returned OK but no instance";
     throw PluginError("plugin " + plugin_->path().string() + " failed to start for gateway '" +
                       host_->gateway() + "': " + reason);
   }

@@ -25,8 +25,8 @@ std::string dlopen_reason(const std::exception& e) {
   if (begin == std::string::npos) return what;
   begin += marker.size();
   size_t end = what.rfind(')');
-  return what.substr(begin, end == std::string::npos || end < begin ? std::string::npos
-                                                                    : end - begin);
+  return what.substr(begin,
+                     end == std::string::npos || end < begin ? std::string::npos : end - begin);
 }
 
 void check_file(const fs::path& path) {
@@ -35,7 +35,9 @@ void check_file(const fs::path& path) {
   if (!fs::is_regular_file(path, ec)) reject(path, "not a regular file");
   char magic[4] = {};
   std::ifstream in(path, std::ios::binary);
-  if (!in.read(magic, sizeof magic) || std::string_view(magic, 4) != "\x7f" "ELF")
+  if (!in.read(magic, sizeof magic) || std::string_view(magic, 4) !=
+                                           "\x7f"
+                                           "ELF")
     reject(path, "not a shared library (no ELF header)");
 }
 
@@ -50,11 +52,11 @@ void check_descriptor(const fs::path& path, const gatehouse_plugin* d) {
                      " bytes is too small to carry an ABI version");
   const std::string host_abi = abi_text(GATEHOUSE_ABI_MAJOR, GATEHOUSE_ABI_MINOR);
   if (d->abi_major != GATEHOUSE_ABI_MAJOR || d->abi_minor > GATEHOUSE_ABI_MINOR)
-    reject(path, "built for ABI " + abi_text(d->abi_major, d->abi_minor) +
-                     ", this host speaks " + host_abi);
+    reject(path, "built for ABI " + abi_text(d->abi_major, d->abi_minor) + ", this host speaks " +
+                     host_abi);
   if (d->struct_size < descriptor_v1_0_size)
-    reject(path, "descriptor of " + std::to_string(d->struct_size) + " bytes, ABI " +
-                     host_abi + " needs at least " + std::to_string(descriptor_v1_0_size));
+    reject(path, "descriptor of " + std::to_string(d->struct_size) + " bytes, ABI " + host_abi +
+                     " needs at least " + std::to_string(descriptor_v1_0_size));
   const std::pair<const char*, const void*> required[] = {
       {"name", d->name},
       {"version", d->version},
@@ -82,8 +84,8 @@ std::shared_ptr<const LoadedPlugin> load_plugin(const fs::path& path) {
   try {
     // RTLD_LOCAL: two plugins' symbols never collide; RTLD_NOW: a missing symbol fails
     // here, not in the middle of a fetch.
-    library->load(fs::absolute(path), boost::dll::load_mode::rtld_local |
-                                          boost::dll::load_mode::rtld_now);
+    library->load(fs::absolute(path),
+                  boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
   } catch (const std::exception& e) {
     reject(path, "cannot load: " + dlopen_reason(e));
   }

@@ -30,8 +30,9 @@ TEST(CheckPlugin, DescribesAndNormalizesTheSample) {
   EXPECT_NE(o.out.find("version:     0.3.0\n"), std::string::npos);
   EXPECT_NE(o.out.find("abi:         1.0 (host 1.0)\n"), std::string::npos);
   EXPECT_NE(o.out.find("models:      5 emitted, 5 valid, 0 invalid\n"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("first model:\n{\"id\":\"Qwen/QwQ-32B-Preview\",\"name\":\"QwQ 32B Preview\""),
-            std::string::npos)
+  EXPECT_NE(
+      o.out.find("first model:\n{\"id\":\"Qwen/QwQ-32B-Preview\",\"name\":\"QwQ 32B Preview\""),
+      std::string::npos)
       << o.out;
   EXPECT_NE(o.out.find(R"("fixture_metrics":{)"), std::string::npos);
   EXPECT_EQ(o.err, "");
@@ -53,7 +54,8 @@ TEST(CheckPlugin, FailsOnARejectedPlugin) {
 TEST(CheckPlugin, FailsWhenCreateRejectsTheOptions) {
   Outcome o = check({test_plugin("fixture"), std::nullopt, {{"thorw", "std"}}});
   EXPECT_EQ(o.status, 1);
-  EXPECT_NE(o.err.find("CONFIG: unknown option 'thorw' (known: throw)"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("CONFIG: unknown option 'thorw' (known: throw)"), std::string::npos)
+      << o.err;
 }
 
 TEST(CheckPlugin, FailsWhenNormalizeFails) {

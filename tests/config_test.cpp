@@ -83,8 +83,9 @@ TEST(Config, EmptyFileGivesDefaults) {
 
 TEST(Config, UnknownKeyIsNamedWithFileLineAndAllowedKeys) {
   std::string e = error_of("[[gateways]]\nname = \"hug\"\nplugin = \"p\"\nttl = 5\n");
-  EXPECT_EQ(e, "/etc/gatehouse/config.toml:4:1: unknown key 'gateways[0].ttl' "
-               "(allowed: name, plugin, aliases, ttl_s, options)");
+  EXPECT_EQ(e,
+            "/etc/gatehouse/config.toml:4:1: unknown key 'gateways[0].ttl' "
+            "(allowed: name, plugin, aliases, ttl_s, options)");
 }
 
 TEST(Config, UnknownTopLevelAndSectionKeysAreErrors) {
@@ -111,15 +112,17 @@ TEST(Config, WrongTypesAreNamed) {
 }
 
 TEST(Config, MissingRequiredKeysAreNamed) {
-  EXPECT_NE(error_of("[[gateways]]\nname = \"a\"\n").find("missing required key 'gateways[0].plugin'"),
-            std::string::npos);
-  EXPECT_NE(error_of("[[gateways]]\nplugin = \"p\"\n").find("missing required key 'gateways[0].name'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("[[gateways]]\nname = \"a\"\n").find("missing required key 'gateways[0].plugin'"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of("[[gateways]]\nplugin = \"p\"\n").find("missing required key 'gateways[0].name'"),
+      std::string::npos);
 }
 
 TEST(Config, BadListenAddressesAreRejected) {
-  for (const char* listen : {"8000", "localhost", ":80", "host:", "host:99999", "host:8o",
-                             "::1:80", "[::1]"}) {
+  for (const char* listen :
+       {"8000", "localhost", ":80", "host:", "host:99999", "host:8o", "::1:80", "[::1]"}) {
     std::string e = error_of(std::string("[server]\nlisten = \"") + listen + "\"\n");
     EXPECT_NE(e.find("2:10: server.listen must be HOST:PORT"), std::string::npos) << listen << e;
   }

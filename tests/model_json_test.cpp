@@ -72,7 +72,8 @@ TEST(ModelJson, EscapesStringsAndKeepsNonAscii) {
   gatehouse_model m = blank();
   m.id = str("a/b");
   m.description = str("say \"hi\"\\\n\x01 古文 Pixart-α ÚFAL");
-  EXPECT_NE(render_model_json(m, "hug").find(R"("description":"say \"hi\"\\\n\u0001 古文 Pixart-α ÚFAL")"),
+  EXPECT_NE(render_model_json(m, "hug").find(
+                R"("description":"say \"hi\"\\\n\u0001 古文 Pixart-α ÚFAL")"),
             std::string::npos);
 }
 

@@ -1,8 +1,8 @@
 // plugin.hpp in process: the adapter that keeps exceptions on the plugin's side.
 #include "host_services.hpp"
 
-#include <gatehouse/plugin.hpp>
 #include <gtest/gtest.h>
+#include <gatehouse/plugin.hpp>
 
 namespace {
 

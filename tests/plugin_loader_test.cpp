@@ -1,5 +1,5 @@
-#include "plugin_instance.hpp"
 #include "plugin_loader.hpp"
+#include "plugin_instance.hpp"
 #include "support/paths.hpp"
 
 #include <gtest/gtest.h>
@@ -40,7 +40,9 @@ TEST(PluginLoader, RejectsAMissingFile) {
   expect_rejected(test_plugin("does_not_exist"), "no such file");
 }
 
-TEST(PluginLoader, RejectsAFolder) { expect_rejected(GATEHOUSE_TEST_PLUGIN_DIR, "not a regular file"); }
+TEST(PluginLoader, RejectsAFolder) {
+  expect_rejected(GATEHOUSE_TEST_PLUGIN_DIR, "not a regular file");
+}
 
 TEST(PluginLoader, RejectsAFileThatIsNotASharedLibrary) {
   test::TempDir dir;
@@ -53,7 +55,9 @@ TEST(PluginLoader, RejectsAnElfFileDlopenRefuses) {
   // An ELF header with nothing valid behind it: only dlopen can tell.
   test::TempDir dir;
   auto path = dir.path() / "truncated.so";
-  std::ofstream(path, std::ios::binary) << "\x7f" "ELF" << std::string(60, '\0');
+  std::ofstream(path, std::ios::binary) << "\x7f"
+                                           "ELF"
+                                        << std::string(60, '\0');
   expect_rejected(path, "cannot load: ");
 }
 
@@ -132,9 +136,10 @@ TEST(PluginInstance, StopsThePluginWhenTheSinkSaysSo) {
 
 TEST(PluginInstance, RethrowsACallbackExceptionAfterThePluginReturned) {
   PluginInstance instance(load_plugin(test_plugin("c_sample")), "hug", {});
-  EXPECT_THROW(instance.normalize("a/1\n", [](const gatehouse_model&) -> gatehouse_status {
-    throw std::runtime_error("callback failed");
-  }),
+  EXPECT_THROW(instance.normalize("a/1\n",
+                                  [](const gatehouse_model&) -> gatehouse_status {
+                                    throw std::runtime_error("callback failed");
+                                  }),
                std::runtime_error);
   CallResult result;
   EXPECT_EQ(normalize_ids(instance, "still/works", result).size(), 1u);

@@ -63,10 +63,10 @@ void serve_until(int signal) {
   ASSERT_TRUE(server.wait_for_stderr("ready:", 10s)) << server.err();
   const std::string& log = server.err();
   EXPECT_NE(log.find("gateway 'hug': plugin fixture 0.3.0 (ABI 1.0)"), std::string::npos) << log;
-  EXPECT_NE(log.find("gateway 'old' disabled: plugin " +
-                     test::test_plugin("bad_abi_minor").string() +
-                     " rejected: built for ABI 1.1, this host speaks 1.0"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find("gateway 'old' disabled: plugin " + test::test_plugin("bad_abi_minor").string() +
+               " rejected: built for ABI 1.1, this host speaks 1.0"),
+      std::string::npos)
       << log;
   EXPECT_NE(log.find("gateway 'gone' disabled: plugin " + (dir.path() / "nowhere/p.so").string() +
                      " rejected: no such file"),

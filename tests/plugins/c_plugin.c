@@ -58,7 +58,8 @@ static gatehouse_status normalize(gatehouse_instance* instance, const char* byte
   size_t start = 0;
   for (size_t i = 0; i <= size; ++i) {
     if (i < size && bytes[i] != '\n') continue;
-    if (i > start && bytes[start] == '!') return fail(error, GATEHOUSE_ERR_PARSE, "a line starts with '!'");
+    if (i > start && bytes[start] == '!')
+      return fail(error, GATEHOUSE_ERR_PARSE, "a line starts with '!'");
     if (i > start) {
       gatehouse_status status = emit_id(sink, bytes + start, i - start);
       if (status != GATEHOUSE_OK) return status;
@@ -91,9 +92,16 @@ static gatehouse_status fetch(gatehouse_instance* instance, const gatehouse_mode
 #endif
 
 GATEHOUSE_PLUGIN_EXPORT const gatehouse_plugin* ENTRY(void) {
-  static gatehouse_plugin descriptor = {
-      sizeof(gatehouse_plugin), GATEHOUSE_ABI_MAJOR, GATEHOUSE_ABI_MINOR, "c_sample", "1.0.0",
-      "One model id per line; written in C", create, destroy, fetch, normalize};
+  static gatehouse_plugin descriptor = {sizeof(gatehouse_plugin),
+                                        GATEHOUSE_ABI_MAJOR,
+                                        GATEHOUSE_ABI_MINOR,
+                                        "c_sample",
+                                        "1.0.0",
+                                        "One model id per line; written in C",
+                                        create,
+                                        destroy,
+                                        fetch,
+                                        normalize};
 #if defined(BAD_NULL_DESCRIPTOR)
   return NULL;
 #endif

@@ -3,7 +3,10 @@
 
 class Hello {
  public:
-  explicit Hello(gatehouse::Host host) { host.require_known_options({"owner"}); owner_ = host.option_or("owner", "hello"); }
+  explicit Hello(gatehouse::Host host) {
+    host.require_known_options({"owner"});
+    owner_ = host.option_or("owner", "hello");
+  }
 
   void fetch(gatehouse::ModelSink&) {
     throw gatehouse::Error(GATEHOUSE_ERR_UNSUPPORTED, "hello has no upstream");

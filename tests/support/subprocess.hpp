@@ -1,9 +1,9 @@
 // Runs the real gatehouse binary from tests: once to completion, or as a server to stop.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace gatehouse::test {

@@ -160,13 +160,13 @@ typedef struct gatehouse_host_services {
  * modality from the two lists, and stamps source_gateway itself. */
 typedef struct gatehouse_model {
   size_t struct_size;
-  gatehouse_str id;                /* required, e.g. "meta-llama/Llama-3.1-8B-Instruct" */
-  gatehouse_str name;              /* display name; absent = derived from the id */
-  gatehouse_str description;       /* absent = null */
-  int64_t created;                 /* Unix seconds; GATEHOUSE_UNKNOWN_INT = null */
-  int64_t context_length;          /* tokens; GATEHOUSE_UNKNOWN_INT = null */
-  gatehouse_str provider_slug;     /* absent = the id's part before '/' */
-  gatehouse_str provider_site_url; /* absent = null */
+  gatehouse_str id;                      /* required, e.g. "meta-llama/Llama-3.1-8B-Instruct" */
+  gatehouse_str name;                    /* display name; absent = derived from the id */
+  gatehouse_str description;             /* absent = null */
+  int64_t created;                       /* Unix seconds; GATEHOUSE_UNKNOWN_INT = null */
+  int64_t context_length;                /* tokens; GATEHOUSE_UNKNOWN_INT = null */
+  gatehouse_str provider_slug;           /* absent = the id's part before '/' */
+  gatehouse_str provider_site_url;       /* absent = null */
   const gatehouse_str* input_modalities; /* array of input_modality_count, e.g. "text" */
   size_t input_modality_count;
   const gatehouse_str* output_modalities; /* array of output_modality_count */
@@ -194,9 +194,9 @@ typedef struct gatehouse_model_sink {
 typedef struct gatehouse_instance gatehouse_instance; /* plugin-defined, opaque to the host */
 
 typedef struct gatehouse_plugin {
-  size_t struct_size; /* sizeof(gatehouse_plugin) as the plugin was compiled */
-  uint32_t abi_major; /* GATEHOUSE_ABI_MAJOR as the plugin was compiled */
-  uint32_t abi_minor; /* GATEHOUSE_ABI_MINOR as the plugin was compiled */
+  size_t struct_size;      /* sizeof(gatehouse_plugin) as the plugin was compiled */
+  uint32_t abi_major;      /* GATEHOUSE_ABI_MAJOR as the plugin was compiled */
+  uint32_t abi_minor;      /* GATEHOUSE_ABI_MINOR as the plugin was compiled */
   const char* name;        /* NUL-terminated, plugin-owned, static; e.g. "huggingface" */
   const char* version;     /* NUL-terminated, plugin-owned, static; e.g. "1.4.0" */
   const char* description; /* NUL-terminated, plugin-owned, static; one line */

@@ -115,8 +115,8 @@ class Host {
   // GETs url and calls on_response(const HttpResponse&) before returning. Throws
   // gatehouse::Error on transport failure, and rethrows what on_response threw.
   template <class OnResponse>
-  void http_get(std::string_view url, std::span<const HttpHeader> headers,
-                OnResponse&& on_response, uint32_t timeout_ms = 0) const;
+  void http_get(std::string_view url, std::span<const HttpHeader> headers, OnResponse&& on_response,
+                uint32_t timeout_ms = 0) const;
 
   const gatehouse_host_services* raw() const noexcept { return services_; }
 
@@ -218,8 +218,8 @@ struct HttpCallback {
   static gatehouse_status call(void* user, const gatehouse_http_response* r,
                                gatehouse_error* error) {
     auto* self = static_cast<HttpCallback*>(user);
-    HttpResponse response{r->status, from_c(r->url), {r->headers, r->header_count},
-                          from_c(r->body)};
+    HttpResponse response{
+        r->status, from_c(r->url), {r->headers, r->header_count}, from_c(r->body)};
     try {
       self->on_response(response);
       return GATEHOUSE_OK;
@@ -234,15 +234,12 @@ struct HttpCallback {
 
 template <class Plugin>
 struct Adapter {
-  static Plugin* self(gatehouse_instance* instance) {
-    return reinterpret_cast<Plugin*>(instance);
-  }
+  static Plugin* self(gatehouse_instance* instance) { return reinterpret_cast<Plugin*>(instance); }
 
   static gatehouse_status create(const gatehouse_host_services* host, gatehouse_instance** out,
                                  gatehouse_error* error) noexcept {
-    return guarded(error, [&] {
-      *out = reinterpret_cast<gatehouse_instance*>(new Plugin(Host(host)));
-    });
+    return guarded(error,
+                   [&] { *out = reinterpret_cast<gatehouse_instance*>(new Plugin(Host(host))); });
   }
 
   static void destroy(gatehouse_instance* instance) noexcept { delete self(instance); }
@@ -309,11 +306,11 @@ void Host::http_get(std::string_view url, std::span<const HttpHeader> headers,
 }  // namespace gatehouse
 
 // Defines the plugin's exported entry point for the class `Class`.
-#define GATEHOUSE_PLUGIN(Class, NAME, VERSION, DESCRIPTION)                             \
-  GATEHOUSE_PLUGIN_EXPORT const gatehouse_plugin* gatehouse_plugin_entry(void) {        \
-    static constexpr gatehouse_plugin descriptor =                                      \
-        ::gatehouse::detail::describe<Class>(NAME, VERSION, DESCRIPTION);               \
-    return &descriptor;                                                                 \
+#define GATEHOUSE_PLUGIN(Class, NAME, VERSION, DESCRIPTION)                      \
+  GATEHOUSE_PLUGIN_EXPORT const gatehouse_plugin* gatehouse_plugin_entry(void) { \
+    static constexpr gatehouse_plugin descriptor =                               \
+        ::gatehouse::detail::describe<Class>(NAME, VERSION, DESCRIPTION);        \
+    return &descriptor;                                                          \
   }
 
 #endif  // GATEHOUSE_PLUGIN_HPP
