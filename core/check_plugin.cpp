@@ -1,6 +1,6 @@
 #include "check_plugin.hpp"
 
-#include "model_json.hpp"
+#include "model_record.hpp"
 #include "plugin_instance.hpp"
 
 #include <fstream>
@@ -49,7 +49,7 @@ int normalize_sample(PluginInstance& instance, const std::filesystem::path& samp
   Tally tally;
   CallResult result = instance.normalize(bytes, [&](const gatehouse_model& model) {
     try {
-      std::string json = render_model_json(model, gateway_name);
+      std::string json = make_model_record(model, gateway_name).json;
       if (tally.valid++ == 0) tally.first_json = std::move(json);
     } catch (const InvalidModel& e) {
       tally.rejected.push_back(e.what());

@@ -150,8 +150,26 @@ void read_server(const Reader& r, const toml::table& root, Config& config) {
   config.threads = static_cast<unsigned>(r.integer(*server, "threads", "server", 0, 0, 256));
 }
 
+void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
+                CacheSettings& cache) {
+  const std::string dir_default = "var/cache";
+  const toml::table* t = r.table(root, "cache", "");
+  cache.dir = anchored(base, t ? r.string(*t, "dir", "cache", &dir_default) : dir_default);
+  if (!t) return;
+  r.allow_only(*t, "cache", {"dir", "first_fetch_wait_ms", "retry_initial_ms", "retry_max_ms"});
+  constexpr int64_t day_ms = 24LL * 3600 * 1000;
+  cache.first_fetch_wait_ms =
+      r.integer(*t, "first_fetch_wait_ms", "cache", cache.first_fetch_wait_ms, 0, 600000);
+  cache.retry_initial_ms =
+      r.integer(*t, "retry_initial_ms", "cache", cache.retry_initial_ms, 1, day_ms);
+  cache.retry_max_ms = r.integer(*t, "retry_max_ms", "cache", cache.retry_max_ms, 1, day_ms);
+  if (cache.retry_max_ms < cache.retry_initial_ms)
+    r.fail(t->get("retry_max_ms") ? t->get("retry_max_ms")->source() : t->source(),
+           "cache.retry_max_ms must be >= retry_initial_ms");
+}
+
 GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::string& where) {
-  r.allow_only(t, where, {"name", "plugin", "aliases", "ttl_s", "options"});
+  r.allow_only(t, where, {"name", "plugin", "aliases", "ttl_s", "min_models", "options"});
   GatewayConfig g;
   g.name = r.string(t, "name", where, nullptr);
   if (!valid_gateway_name(g.name) || g.name == "all")
@@ -161,6 +179,7 @@ GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::str
   if (g.plugin.empty()) r.fail(t.get("plugin")->source(), where + ".plugin must not be empty");
   g.aliases = r.strings(t, "aliases", where);
   g.ttl_s = r.integer(t, "ttl_s", where, 3600, 1, 365LL * 24 * 3600);
+  g.min_models = r.integer(t, "min_models", where, 1, 0, 100'000'000);
   if (const toml::table* options = r.table(t, "options", where)) {
     // toml++ keeps keys sorted; plugins see them in the order the file gives them.
     std::vector<std::pair<toml::source_position, std::pair<std::string, std::string>>> found;
@@ -246,16 +265,12 @@ Config parse_config(std::string_view text, const fs::path& source) {
   fs::path base = fs::absolute(source).parent_path();
   read_server(r, root, config);
 
-  const std::string plugins_default = "plugins", cache_default = "var/cache";
+  const std::string plugins_default = "plugins";
   const toml::table* plugins = r.table(root, "plugins", "");
   if (plugins) r.allow_only(*plugins, "plugins", {"dir"});
   config.plugins_dir = anchored(
       base, plugins ? r.string(*plugins, "dir", "plugins", &plugins_default) : plugins_default);
-  const toml::table* cache = r.table(root, "cache", "");
-  if (cache) r.allow_only(*cache, "cache", {"dir"});
-  config.cache_dir =
-      anchored(base, cache ? r.string(*cache, "dir", "cache", &cache_default) : cache_default);
-
+  read_cache(r, root, base, config.cache);
   read_gateways(r, root, config);
   return config;
 }

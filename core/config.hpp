@@ -27,8 +27,17 @@ struct GatewayConfig {
   std::string plugin;  // a bare name looked up in plugins.dir, or a path when it has '/'
   std::vector<std::string> aliases;
   int64_t ttl_s = 3600;
+  int64_t min_models = 1;  // a fetch with fewer models is suspicious: keep the last good one
   // Handed to the plugin as text, in file order. Arrays of strings arrive comma-joined.
   std::vector<std::pair<std::string, std::string>> options;
+};
+
+// How each gateway's cache behaves around failures and the first fetch.
+struct CacheSettings {
+  std::filesystem::path dir;
+  int64_t first_fetch_wait_ms = 10000;  // a request waits this long for a first catalog
+  int64_t retry_initial_ms = 1000;      // backoff after a failed fetch, doubling ...
+  int64_t retry_max_ms = 300000;        // ... up to this
 };
 
 struct Config {
@@ -36,7 +45,7 @@ struct Config {
   ListenAddress listen{"127.0.0.1", 8000};
   unsigned threads = 0;  // 0 = one per core
   std::filesystem::path plugins_dir;
-  std::filesystem::path cache_dir;
+  CacheSettings cache;
   std::vector<GatewayConfig> gateways;
 };
 

@@ -51,7 +51,8 @@ TEST(Config, ReadsEveryKeyOfTheSchema) {
   EXPECT_EQ(c.listen.port, 9000);
   EXPECT_EQ(c.threads, 4u);
   EXPECT_EQ(c.plugins_dir, "/etc/gatehouse/build/release/plugins");
-  EXPECT_EQ(c.cache_dir, "/var/cache/gatehouse");
+  EXPECT_EQ(c.cache.dir, "/var/cache/gatehouse");
+  EXPECT_EQ(c.cache.first_fetch_wait_ms, 10000);
   ASSERT_EQ(c.gateways.size(), 2u);
   const GatewayConfig& hug = c.gateways[0];
   EXPECT_EQ(hug.name, "hug");
@@ -85,7 +86,7 @@ TEST(Config, UnknownKeyIsNamedWithFileLineAndAllowedKeys) {
   std::string e = error_of("[[gateways]]\nname = \"hug\"\nplugin = \"p\"\nttl = 5\n");
   EXPECT_EQ(e,
             "/etc/gatehouse/config.toml:4:1: unknown key 'gateways[0].ttl' "
-            "(allowed: name, plugin, aliases, ttl_s, options)");
+            "(allowed: name, plugin, aliases, ttl_s, min_models, options)");
 }
 
 TEST(Config, UnknownTopLevelAndSectionKeysAreErrors) {

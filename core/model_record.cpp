@@ -1,4 +1,4 @@
-#include "model_json.hpp"
+#include "model_record.hpp"
 
 #include "json_text.hpp"
 
@@ -122,8 +122,17 @@ std::string name_from_id(std::string_view id) {
   return name.empty() ? std::string(id) : name;
 }
 
-std::string render_model_json(const gatehouse_model& model, std::string_view source_gateway) {
-  std::string out = "{";
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+ModelRecord make_model_record(const gatehouse_model& model, std::string_view source_gateway) {
+  ModelRecord record;
+  std::string& out = record.json;
+  out = "{";
   Renderer r(model, out);
   if (model.struct_size < model_v1_0_size)
     r.invalid("gatehouse_model of " + std::to_string(model.struct_size) + " bytes, ABI 1.0 needs " +
@@ -131,14 +140,18 @@ std::string render_model_json(const gatehouse_model& model, std::string_view sou
   std::string_view id = view(model.id);
   if (id.empty()) r.invalid("id is missing or empty");
   r.string_or_null("id", model.id);
+  record.id = id;
+  record.name = present(model.name) ? std::string(view(model.name)) : name_from_id(id);
   r.key("name");
-  r.string("name", present(model.name) ? std::string(view(model.name)) : name_from_id(id));
+  r.string("name", record.name);
   r.string_or_null("description", model.description);
   r.int_or_null("created", model.created);
   r.int_or_null("context_length", model.context_length);
   size_t slash = id.find('/');
   gatehouse_str owner{slash == std::string_view::npos ? nullptr : id.data(), slash};
-  r.string_or_null("provider_slug", present(model.provider_slug) ? model.provider_slug : owner);
+  gatehouse_str provider = present(model.provider_slug) ? model.provider_slug : owner;
+  r.string_or_null("provider_slug", provider);
+  record.provider_slug = view(provider);
   r.string_or_null("provider_site_url", model.provider_site_url);
   r.key("source_gateway");
   r.string("source_gateway", source_gateway);
@@ -150,7 +163,20 @@ std::string render_model_json(const gatehouse_model& model, std::string_view sou
   out.push_back('}');
   r.metrics();
   out.push_back('}');
-  return out;
+
+  record.pipeline_tag = view(model.pipeline_tag);
+  if (!is_valid_utf8(record.pipeline_tag)) r.invalid("pipeline_tag is not valid UTF-8");
+  record.created = model.created;
+  record.downloads = model.downloads;
+  record.likes = model.likes;
+  record.index_keys();
+  return record;
+}
+
+void ModelRecord::index_keys() {
+  lower_id = ascii_lower(id);
+  lower_name = ascii_lower(name);
+  lower_provider = ascii_lower(provider_slug);
 }
 
 }  // namespace gatehouse

@@ -1,4 +1,4 @@
-#include "model_json.hpp"
+#include "model_record.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,14 +16,14 @@ gatehouse_model blank() {
 
 std::string error_of(const gatehouse_model& m) {
   try {
-    render_model_json(m, "hug");
+    make_model_record(m, "hug").json;
     return "";
   } catch (const InvalidModel& e) {
     return e.what();
   }
 }
 
-TEST(ModelJson, RendersTheDesignSchemaWithDerivedFields) {
+TEST(ModelRecord, RendersTheDesignSchemaWithDerivedFields) {
   gatehouse_model m = blank();
   m.id = str("meta-llama/Llama-3.1-8B-Instruct");
   m.created = 1721000000;
@@ -35,7 +35,7 @@ TEST(ModelJson, RendersTheDesignSchemaWithDerivedFields) {
   m.provider_site_url = str("https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct");
   m.metrics_key = str("huggingface_metrics");
   m.metrics_json = str(R"({"downloads":5953019,"gated":false})");
-  EXPECT_EQ(render_model_json(m, "hug"),
+  EXPECT_EQ(make_model_record(m, "hug").json,
             R"({"id":"meta-llama/Llama-3.1-8B-Instruct","name":"Llama 3.1 8B Instruct",)"
             R"("description":null,"created":1721000000,"context_length":null,)"
             R"("provider_slug":"meta-llama",)"
@@ -46,13 +46,13 @@ TEST(ModelJson, RendersTheDesignSchemaWithDerivedFields) {
             R"("huggingface_metrics":{"downloads":5953019,"gated":false}})");
 }
 
-TEST(ModelJson, PluginValuesWinOverDerivedOnes) {
+TEST(ModelRecord, PluginValuesWinOverDerivedOnes) {
   gatehouse_model m = blank();
   m.id = str("x/y");
   m.name = str("Why");
   m.provider_slug = str("xai");
   m.pricing_prompt = str("0.000001");
-  std::string json = render_model_json(m, "portkey");
+  std::string json = make_model_record(m, "portkey").json;
   EXPECT_NE(json.find(R"("name":"Why")"), std::string::npos);
   EXPECT_NE(json.find(R"("provider_slug":"xai")"), std::string::npos);
   EXPECT_NE(json.find(R"("prompt":"0.000001")"), std::string::npos);
@@ -60,24 +60,24 @@ TEST(ModelJson, PluginValuesWinOverDerivedOnes) {
             std::string::npos);
 }
 
-TEST(ModelJson, IdWithoutOwnerHasNullProviderSlug) {
+TEST(ModelRecord, IdWithoutOwnerHasNullProviderSlug) {
   gatehouse_model m = blank();
   m.id = str("gpt2");
-  EXPECT_NE(render_model_json(m, "hug").find(R"("name":"gpt2","description":null)"),
+  EXPECT_NE(make_model_record(m, "hug").json.find(R"("name":"gpt2","description":null)"),
             std::string::npos);
-  EXPECT_NE(render_model_json(m, "hug").find(R"("provider_slug":null)"), std::string::npos);
+  EXPECT_NE(make_model_record(m, "hug").json.find(R"("provider_slug":null)"), std::string::npos);
 }
 
-TEST(ModelJson, EscapesStringsAndKeepsNonAscii) {
+TEST(ModelRecord, EscapesStringsAndKeepsNonAscii) {
   gatehouse_model m = blank();
   m.id = str("a/b");
   m.description = str("say \"hi\"\\\n\x01 古文 Pixart-α ÚFAL");
-  EXPECT_NE(render_model_json(m, "hug").find(
+  EXPECT_NE(make_model_record(m, "hug").json.find(
                 R"("description":"say \"hi\"\\\n\u0001 古文 Pixart-α ÚFAL")"),
             std::string::npos);
 }
 
-TEST(ModelJson, RejectsWhatItCannotVouchFor) {
+TEST(ModelRecord, RejectsWhatItCannotVouchFor) {
   gatehouse_model m = blank();
   EXPECT_EQ(error_of(m), "model '': id is missing or empty");
   m.id = str("a/b");
@@ -102,7 +102,26 @@ TEST(ModelJson, RejectsWhatItCannotVouchFor) {
   EXPECT_NE(error_of(m).find("gatehouse_model of 16 bytes"), std::string::npos);
 }
 
-TEST(ModelJson, NameFromIdKeepsTheIdsCapitals) {
+TEST(ModelRecord, KeepsTheSortAndFilterKeys) {
+  gatehouse_model m = blank();
+  m.id = str("Meta-Llama/Llama-3.1-8B");
+  m.downloads = 42;
+  m.created = 7;
+  m.pipeline_tag = str("text-generation");
+  ModelRecord r = make_model_record(m, "hug");
+  EXPECT_EQ(r.id, "Meta-Llama/Llama-3.1-8B");
+  EXPECT_EQ(r.lower_id, "meta-llama/llama-3.1-8b");
+  EXPECT_EQ(r.name, "Llama 3.1 8B");
+  EXPECT_EQ(r.lower_name, "llama 3.1 8b");
+  EXPECT_EQ(r.provider_slug, "Meta-Llama");
+  EXPECT_EQ(r.lower_provider, "meta-llama");
+  EXPECT_EQ(r.pipeline_tag, "text-generation");
+  EXPECT_EQ(r.downloads, 42);
+  EXPECT_EQ(r.likes, GATEHOUSE_UNKNOWN_INT);
+  EXPECT_EQ(r.created, 7);
+}
+
+TEST(ModelRecord, NameFromIdKeepsTheIdsCapitals) {
   EXPECT_EQ(name_from_id("Qwen/Qwen2.5-VL-7B-Instruct"), "Qwen2.5 VL 7B Instruct");
   EXPECT_EQ(name_from_id("sentence-transformers/all-MiniLM-L6-v2"), "all MiniLM L6 v2");
   EXPECT_EQ(name_from_id("gpt2"), "gpt2");
