@@ -288,8 +288,11 @@ Config load_config(const fs::path& file) {
 }
 
 fs::path plugin_path(const Config& config, std::string_view plugin) {
-  if (plugin.find('/') != std::string_view::npos)
-    return anchored(fs::absolute(config.source).parent_path(), std::string(plugin));
+  if (plugin.find('/') != std::string_view::npos) {
+    fs::path base =
+        config.source.empty() ? fs::current_path() : fs::absolute(config.source).parent_path();
+    return anchored(base, std::string(plugin));
+  }
   return config.plugins_dir / (std::string(plugin) + ".so");
 }
 

@@ -1,34 +1,24 @@
+#include "catalog_service.hpp"
 #include "check_plugin.hpp"
 #include "command_line.hpp"
 #include "config.hpp"
 #include "gateway_bindings.hpp"
+#include "http_api.hpp"
+#include "http_server.hpp"
 #include "log.hpp"
 
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 namespace gatehouse {
 namespace {
 
+constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
-// Blocks until SIGINT or SIGTERM. Called with both signals already blocked in every thread.
-int wait_for_stop_signal(const sigset_t& signals) {
-  int signal = 0;
-  sigwait(&signals, &signal);
-  return signal;
-}
-
 int serve(const ServeCommand& command) {
-  // Blocked before any thread starts, so every thread inherits the mask and the signal
-  // is only ever taken by sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
   Config config;
   try {
     config = load_config(command.config);
@@ -38,13 +28,20 @@ int serve(const ServeCommand& command) {
     return exit_usage;
   }
   log_info("gatehouse " GATEHOUSE_VERSION " starting with " + config.source.string());
-  std::vector<GatewayBinding> bindings = bind_gateways(config);
-  size_t loaded = 0;
-  for (const auto& b : bindings) loaded += b.instance != nullptr;
-  log_info("ready: " + std::to_string(loaded) + " of " + std::to_string(bindings.size()) +
-           " gateway(s) loaded; HTTP API on " + config.listen.host + ":" +
-           std::to_string(config.listen.port) + " is not served by this build yet");
-  int signal = wait_for_stop_signal(stop_signals);
+  CatalogService catalogs(config, bind_gateways(config));
+  HttpMetrics http_metrics;
+  Api api(catalogs, http_metrics, config.cache.first_fetch_wait_ms);
+  std::optional<HttpServer> server;
+  try {
+    server.emplace(config.listen, config.threads, api, http_metrics, true);
+  } catch (const std::runtime_error& e) {
+    log_error(e.what());
+    return exit_failure;
+  }
+  catalogs.start();
+  log_info("ready: serving " + std::to_string(catalogs.gateways().size()) +
+           " gateway(s) on http://" + config.listen.host + ":" + std::to_string(server->port()));
+  int signal = server->run();
   log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
   return 0;
 }

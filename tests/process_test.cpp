@@ -72,7 +72,7 @@ void serve_until(int signal) {
                      " rejected: no such file"),
             std::string::npos)
       << log;
-  EXPECT_NE(log.find("ready: 1 of 3 gateway(s) loaded"), std::string::npos) << log;
+  EXPECT_NE(log.find("ready: serving 3 gateway(s) on http://127.0.0.1:"), std::string::npos) << log;
   EXPECT_EQ(server.stop(signal), 0) << server.err();
   EXPECT_NE(server.err().find("stopping on"), std::string::npos);
 }

@@ -1,12 +1,19 @@
 // A plugin built on plugin.hpp that emits models from JSON in the catalog's own shape:
 // [{"id", "name", "created", "downloads", "likes", "pipeline_tag", "inputs", "outputs",
 //   "metrics"}]. Tests drive it to reach every path of the host without an upstream.
-// Options: `throw` = "error" | "std" | "unknown" makes normalize throw that kind.
+// Options: `file` is what fetch reads (missing file = upstream error; rewrite it between
+// fetches to change the "upstream"), `delay_ms` makes fetch slow, `log_file` gets one line
+// per fetch (so tests count upstream calls), `throw` = "error" | "std" | "unknown" makes
+// normalize throw that kind.
 #include <gatehouse/plugin.hpp>
 
 #include <simdjson.h>
 
+#include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -35,20 +42,40 @@ std::vector<std::string_view> strings_field(od::object& o, std::string_view key)
 class FixturePlugin {
  public:
   explicit FixturePlugin(gatehouse::Host host) : host_(host) {
-    host_.require_known_options({"throw"});
+    host_.require_known_options({"throw", "file", "delay_ms", "log_file"});
     throw_ = host_.option_or("throw", "");
+    file_ = host_.option_or("file", "");
+    log_file_ = host_.option_or("log_file", "");
+    delay_ms_ = std::stoi(std::string(host_.option_or("delay_ms", "0")));
     if (throw_ != "" && throw_ != "error" && throw_ != "std" && throw_ != "unknown")
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'throw' must be error, std or unknown");
   }
 
-  void fetch(gatehouse::ModelSink&) {
-    throw gatehouse::Error(GATEHOUSE_ERR_UNSUPPORTED, "the fixture plugin has no upstream");
+  void fetch(gatehouse::ModelSink& sink) {
+    if (!log_file_.empty()) std::ofstream(log_file_, std::ios::app) << "fetch\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    std::ifstream in(file_, std::ios::binary);
+    if (file_.empty() || !in)
+      throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, "cannot read '" + file_ + "'");
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    normalize(bytes.str(), sink);
   }
 
   void normalize(std::string_view bytes, gatehouse::ModelSink& sink) {
     if (throw_ == "error") throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, "told to fail");
     if (throw_ == "std") throw std::runtime_error("told to throw std::runtime_error");
     if (throw_ == "unknown") throw 42;
+    try {
+      emit_all(bytes, sink);
+    } catch (const simdjson::simdjson_error& e) {
+      throw gatehouse::Error(GATEHOUSE_ERR_PARSE,
+                             std::string("not a fixture catalog: ") + e.what());
+    }
+  }
+
+ private:
+  void emit_all(std::string_view bytes, gatehouse::ModelSink& sink) {
     simdjson::padded_string padded(bytes);
     od::document doc = parser_.iterate(padded);
     // Fields are read in the order the objects are written: On-Demand reads forward.
@@ -73,9 +100,9 @@ class FixturePlugin {
     }
   }
 
- private:
   gatehouse::Host host_;
-  std::string throw_;
+  std::string throw_, file_, log_file_;
+  int delay_ms_ = 0;
   od::parser parser_;
 };
 

@@ -1,0 +1,32 @@
+// A few threads for work that blocks (plugin fetches), kept off the I/O threads.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace gatehouse {
+
+class BlockingPool {
+ public:
+  explicit BlockingPool(size_t threads);
+  ~BlockingPool();  // runs what is queued, then joins
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+
+  void post(std::function<void()> job);
+
+ private:
+  void work();
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace gatehouse

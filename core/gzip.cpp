@@ -1,0 +1,56 @@
+#include "gzip.hpp"
+
+#include <zlib.h>
+
+#include <stdexcept>
+
+namespace gatehouse {
+namespace {
+
+// Magic, deflate, no flags, no mtime, no extra flags, OS = Unix.
+constexpr char gzip_header[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
+
+// Raw deflate (no zlib or gzip wrapper) of data, ended by `flush`.
+std::string raw_deflate(std::string_view data, int flush) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  std::string out(deflateBound(&z, data.size()) + 16, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&z, flush);
+  out.resize(out.size() - z.avail_out);
+  deflateEnd(&z);
+  if (rc != (flush == Z_FINISH ? Z_STREAM_END : Z_OK) || z.avail_in != 0)
+    throw std::runtime_error("deflate did not consume its input");
+  return out;
+}
+
+unsigned long crc_of(std::string_view data) {
+  return crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(data.data()),
+               static_cast<uInt>(data.size()));
+}
+
+void append_le32(std::string& out, unsigned long value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+GzipHead::GzipHead(std::string_view head)
+    : deflated_(raw_deflate(head, Z_SYNC_FLUSH)), crc_(crc_of(head)), size_(head.size()) {}
+
+std::string GzipHead::finish(std::string_view tail) const {
+  std::string out(gzip_header, sizeof gzip_header);
+  out.append(deflated_).append(raw_deflate(tail, Z_FINISH));
+  append_le32(out, crc32_combine(crc_, crc_of(tail), static_cast<z_off_t>(tail.size())));
+  append_le32(out, static_cast<unsigned long>((size_ + tail.size()) & 0xffffffffu));
+  return out;
+}
+
+std::string gzip(std::string_view data) { return GzipHead("").finish(data); }
+
+}  // namespace gatehouse

@@ -1,0 +1,56 @@
+// The HTTP API as a function from request to response, free of sockets, so the routes
+// are tested directly and the server stays a thin Beast shell.
+#pragma once
+
+#include "catalog_query.hpp"
+#include "catalog_service.hpp"
+#include "metrics.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gatehouse {
+
+struct ApiRequest {
+  std::string_view method;  // "GET", ...
+  std::string_view target;  // origin form: /path?query
+  std::string_view if_none_match;
+  bool accepts_gzip = false;
+  int64_t received_ms = 0;  // when the request arrived (Unix ms): bounds the first-fetch wait
+};
+
+struct ApiResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  Route route = Route::unknown;
+  // Set when the answer is not ready yet (a first fetch is running): ask again after this.
+  std::optional<std::chrono::milliseconds> retry_in;
+};
+
+inline constexpr size_t max_query_length = 2048;
+
+class Api {
+ public:
+  Api(CatalogService& catalogs, const HttpMetrics& http_metrics, int64_t first_fetch_wait_ms);
+  ApiResponse handle(const ApiRequest& request) const;
+
+ private:
+  ApiResponse models(const ApiRequest& request, const QueryParams& params) const;
+  ApiResponse model(const ApiRequest& request, std::string_view id,
+                    const QueryParams& params) const;
+  ApiResponse gateways() const;
+  ApiResponse metrics() const;
+  ApiResponse healthz() const;
+
+  CatalogService& catalogs_;
+  const HttpMetrics& http_metrics_;
+  int64_t first_fetch_wait_ms_;
+};
+
+}  // namespace gatehouse

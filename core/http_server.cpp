@@ -1,0 +1,214 @@
+#include "http_server.hpp"
+
+#include "log.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <thread>
+#include <vector>
+
+namespace gatehouse {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+bool accepts_gzip(std::string_view accept_encoding) {
+  // Enough of RFC 9110 12.5.3 for real clients: "gzip" listed and not refused with q=0.
+  size_t at = accept_encoding.find("gzip");
+  if (at == std::string_view::npos) return false;
+  std::string_view rest = accept_encoding.substr(at + 4, 8);
+  return !(rest.starts_with(";q=0") && !rest.starts_with(";q=0."));
+}
+
+// Serves one connection: read a request, answer it, repeat while keep-alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Api& api, HttpMetrics& metrics, const ServerLimits& limits)
+      : stream_(std::move(socket)),
+        wait_(stream_.get_executor()),
+        api_(api),
+        metrics_(metrics),
+        limits_(limits) {}
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(limits_.header_bytes));
+    parser_->body_limit(limits_.body_bytes);
+    stream_.expires_after(limits_.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+      return close();
+    if (ec) return reject(ec);
+    const auto& req = parser_->get();
+    started_ = Clock::now();
+    request_.method = req.method_string();
+    request_.target = req.target();
+    request_.if_none_match = req[http::field::if_none_match];
+    request_.accepts_gzip = accepts_gzip(req[http::field::accept_encoding]);
+    request_.received_ms = unix_now_ms();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    answer();
+  }
+
+  // A request the parser refused: say why, then close (the stream is out of step).
+  void reject(beast::error_code ec) {
+    unsigned status = ec == http::error::header_limit ? 431
+                      : ec == http::error::body_limit ? 413
+                                                      : 400;
+    ApiResponse r;
+    r.status = status;
+    r.body = "{\"detail\":\"" +
+             std::string(status == 431   ? "request headers too large"
+                         : status == 413 ? "request body too large"
+                                         : "malformed HTTP request") +
+             "\"}";
+    started_ = Clock::now();
+    keep_alive_ = false;
+    version_ = 11;
+    send(std::move(r));
+  }
+
+  void answer() {
+    ApiResponse r = api_.handle(request_);
+    if (r.retry_in) {
+      // Not ready (a first fetch runs): wait on a timer, never on the I/O thread.
+      wait_.expires_after(*r.retry_in);
+      wait_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->answer();
+      });
+      return;
+    }
+    send(std::move(r));
+  }
+
+  void send(ApiResponse r) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version_);
+    res->set(http::field::server, "gatehouse/" GATEHOUSE_VERSION);
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) res->set(name, value);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    metrics_.record(r.route, r.status, Clock::now() - started_);
+    response_ = res;
+    stream_.expires_after(limits_.read_timeout);
+    http::async_write(stream_, *res,
+                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, size_t) {
+    response_.reset();
+    if (ec || !keep_alive_) return close();
+    read();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  asio::steady_timer wait_;
+  const Api& api_;
+  HttpMetrics& metrics_;
+  const ServerLimits limits_;
+  ApiRequest request_;
+  std::shared_ptr<void> response_;
+  Clock::time_point started_;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(const ListenAddress& listen, unsigned threads, const Api& api, HttpMetrics& metrics,
+       bool stop_on_signals, ServerLimits limits)
+      : threads(threads ? threads : std::max(1u, std::thread::hardware_concurrency())),
+        ioc(static_cast<int>(this->threads)),
+        acceptor(ioc),
+        signals(ioc),
+        api(api),
+        metrics(metrics),
+        limits(limits) {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(listen.host, ec);
+    if (ec) throw std::runtime_error("cannot listen on '" + listen.host + "': not an IP address");
+    tcp::endpoint endpoint(address, listen.port);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + listen.host + ":" +
+                               std::to_string(listen.port) + ": " + ec.message());
+    if (!stop_on_signals) return;
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([this](beast::error_code ec, int signal) {
+      if (ec) return;
+      stopped_by = signal;
+      ioc.stop();
+    });
+  }
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(s), api, metrics, limits)->start();
+      accept();
+    });
+  }
+
+  unsigned threads;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  const Api& api;
+  HttpMetrics& metrics;
+  ServerLimits limits;
+  int stopped_by = 0;
+};
+
+HttpServer::HttpServer(const ListenAddress& listen, unsigned threads, const Api& api,
+                       HttpMetrics& metrics, bool stop_on_signals, ServerLimits limits)
+    : impl_(std::make_unique<Impl>(listen, threads, api, metrics, stop_on_signals, limits)) {}
+
+HttpServer::~HttpServer() = default;
+
+uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+int HttpServer::run() {
+  Impl& s = *impl_;
+  s.accept();
+  std::vector<std::thread> extra;
+  for (unsigned i = 1; i < s.threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : extra) t.join();
+  return s.stopped_by;
+}
+
+void HttpServer::stop() { impl_->ioc.stop(); }
+
+}  // namespace gatehouse

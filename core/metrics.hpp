@@ -1,0 +1,49 @@
+// Counters for /metrics, kept in fixed arrays of atomics: the request path never locks.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gatehouse {
+
+enum class Route { models, model, gateways, healthz, metrics, admin, unknown };
+inline constexpr size_t route_count = 7;
+std::string_view route_name(Route route);
+
+class HttpMetrics {
+ public:
+  void record(Route route, unsigned status, std::chrono::nanoseconds latency);
+  // Appends the Prometheus text of requests by route and status and the latency histogram.
+  void append_prometheus(std::string& out) const;
+
+ private:
+  static constexpr std::array<unsigned, 13> statuses = {200, 304, 400, 401, 403, 404, 405,
+                                                        408, 413, 431, 500, 503, 0};
+  static constexpr std::array<double, 12> buckets_s = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  static size_t status_slot(unsigned status);
+
+  std::array<std::array<std::atomic<uint64_t>, statuses.size()>, route_count> requests_{};
+  std::array<std::atomic<uint64_t>, buckets_s.size() + 1> latency_buckets_{};  // last: +Inf
+  std::atomic<uint64_t> latency_sum_ns_{0};
+};
+
+// One gateway's cache and upstream counters.
+struct GatewayCounters {
+  std::atomic<uint64_t> cache_hits{0};    // served from a fresh catalog
+  std::atomic<uint64_t> stale_serves{0};  // served from an expired one
+  std::atomic<uint64_t> fetch_ok{0};
+  std::atomic<uint64_t> fetch_error{0};     // the plugin failed
+  std::atomic<uint64_t> fetch_rejected{0};  // it succeeded with too few models
+  std::atomic<uint64_t> models_dropped{0};  // invalid models left out at ingest
+};
+
+// Appends one "# HELP / # TYPE" header.
+void append_metric_header(std::string& out, std::string_view name, std::string_view type,
+                          std::string_view help);
+
+}  // namespace gatehouse

@@ -1,0 +1,182 @@
+#include "snapshot_store.hpp"
+
+#include "json_text.hpp"
+
+#include <simdjson.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+
+namespace gatehouse {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view format_name = "gatehouse-snapshot";
+constexpr int64_t format_version = 1;
+
+void append_int_or_null(std::string& out, int64_t value) {
+  if (value == GATEHOUSE_UNKNOWN_INT)
+    out.append("null");
+  else
+    append_json_int(out, value);
+}
+
+// Strings in records were checked as UTF-8 at ingest, so appending cannot fail.
+void append_record(std::string& out, const ModelRecord& m) {
+  out.append("{\"id\":");
+  append_json_string(out, m.id);
+  out.append(",\"name\":");
+  append_json_string(out, m.name);
+  out.append(",\"provider_slug\":");
+  append_json_string(out, m.provider_slug);
+  out.append(",\"pipeline_tag\":");
+  append_json_string(out, m.pipeline_tag);
+  out.append(",\"created\":");
+  append_int_or_null(out, m.created);
+  out.append(",\"downloads\":");
+  append_int_or_null(out, m.downloads);
+  out.append(",\"likes\":");
+  append_int_or_null(out, m.likes);
+  out.append(",\"model\":").append(m.json).append("}");
+}
+
+std::string render(std::string_view gateway, const Catalog& catalog) {
+  std::string out = "{\"format\":\"" + std::string(format_name) + "\",\"version\":";
+  append_json_int(out, format_version);
+  out.append(",\"gateway\":");
+  append_json_string(out, gateway);
+  out.append(",\"fetched_at_ms\":");
+  append_json_int(out, catalog.fetched_at_ms());
+  out.append(",\"count\":");
+  append_json_int(out, static_cast<int64_t>(catalog.size()));
+  out.append(",\"models\":[");
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    if (i) out.append(",\n");
+    append_record(out, *catalog.models()[i]);
+  }
+  out.append("]}\n");
+  return out;
+}
+
+[[noreturn]] void fail(const fs::path& path, const std::string& what) {
+  throw SnapshotError("snapshot " + path.string() + ": " + what);
+}
+
+void write_all(int fd, std::string_view bytes, const fs::path& path) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(path, std::string("write failed: ") + std::strerror(errno));
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+int64_t int_or_unknown(simdjson::ondemand::object& o, std::string_view key) {
+  simdjson::ondemand::value v = o[key];
+  if (v.is_null()) return GATEHOUSE_UNKNOWN_INT;
+  return v.get_int64();
+}
+
+std::string string_of(simdjson::ondemand::object& o, std::string_view key) {
+  return std::string(std::string_view(o[key]));
+}
+
+std::shared_ptr<const ModelRecord> read_record(simdjson::ondemand::object o) {
+  auto m = std::make_shared<ModelRecord>();
+  m->id = string_of(o, "id");
+  m->name = string_of(o, "name");
+  m->provider_slug = string_of(o, "provider_slug");
+  m->pipeline_tag = string_of(o, "pipeline_tag");
+  m->created = int_or_unknown(o, "created");
+  m->downloads = int_or_unknown(o, "downloads");
+  m->likes = int_or_unknown(o, "likes");
+  simdjson::ondemand::object model = o["model"].get_object();
+  m->json = std::string(model.raw_json().value());
+  while (!m->json.empty() && (m->json.back() == ' ' || m->json.back() == '\n')) m->json.pop_back();
+  m->index_keys();
+  return m;
+}
+
+Snapshot parse(const simdjson::padded_string& bytes, std::string_view gateway,
+               const fs::path& path) {
+  // A full validation first: On-Demand alone would not notice damage it skips over.
+  simdjson::dom::parser validator;
+  if (auto error = validator.parse(bytes).error())
+    fail(path, std::string("not valid JSON (") + simdjson::error_message(error) + ")");
+
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc = parser.iterate(bytes);
+  simdjson::ondemand::object root = doc.get_object();
+  if (std::string_view(root["format"]) != format_name || int64_t(root["version"]) != format_version)
+    fail(path, "not a gatehouse snapshot of format version 1");
+  if (std::string_view(root["gateway"]) != gateway) fail(path, "belongs to another gateway");
+  Snapshot snapshot;
+  snapshot.fetched_at_ms = root["fetched_at_ms"];
+  int64_t count = root["count"];
+  for (simdjson::ondemand::object entry : root["models"].get_array())
+    snapshot.models.push_back(read_record(entry));
+  if (count != static_cast<int64_t>(snapshot.models.size()) || count == 0)
+    fail(path, "holds " + std::to_string(snapshot.models.size()) + " models, its header says " +
+                   std::to_string(count));
+  return snapshot;
+}
+
+}  // namespace
+
+fs::path snapshot_path(const fs::path& dir, std::string_view gateway) {
+  return dir / (std::string(gateway) + ".catalog.json");
+}
+
+void write_snapshot(const fs::path& dir, std::string_view gateway, const Catalog& catalog) {
+  fs::path path = snapshot_path(dir, gateway);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail(path, "cannot create folder: " + ec.message());
+  fs::path temp = path;
+  temp += ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(temp, std::string("cannot create: ") + std::strerror(errno));
+  try {
+    write_all(fd, render(gateway, catalog), temp);
+    if (::fsync(fd) != 0) fail(temp, std::string("fsync failed: ") + std::strerror(errno));
+  } catch (...) {
+    ::close(fd);
+    fs::remove(temp, ec);
+    throw;
+  }
+  ::close(fd);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    fs::remove(temp, ec);
+    fail(path, std::string("rename failed: ") + std::strerror(error));
+  }
+  // The rename itself must survive a crash too.
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+std::optional<Snapshot> read_snapshot(const fs::path& dir, std::string_view gateway) {
+  fs::path path = snapshot_path(dir, gateway);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::nullopt;
+  simdjson::padded_string bytes;
+  if (auto error = simdjson::padded_string::load(path.string()).get(bytes))
+    fail(path, std::string("cannot read: ") + simdjson::error_message(error));
+  try {
+    return parse(bytes, gateway, path);
+  } catch (const simdjson::simdjson_error& e) {
+    fail(path, std::string("malformed: ") + e.what());
+  }
+}
+
+void remove_snapshot(const fs::path& dir, std::string_view gateway) {
+  std::error_code ec;
+  fs::remove(snapshot_path(dir, gateway), ec);
+}
+
+}  // namespace gatehouse

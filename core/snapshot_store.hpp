@@ -1,0 +1,36 @@
+// Each gateway's last good catalog on disk, so a restart without network still serves.
+// Written atomically (temp file, fsync, rename, fsync of the folder); read back strictly.
+#pragma once
+
+#include "catalog.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+
+namespace gatehouse {
+
+class SnapshotError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Snapshot {
+  ModelRecords models;
+  int64_t fetched_at_ms = 0;
+};
+
+std::filesystem::path snapshot_path(const std::filesystem::path& dir, std::string_view gateway);
+
+// Throws SnapshotError naming the file and the system's reason.
+void write_snapshot(const std::filesystem::path& dir, std::string_view gateway,
+                    const Catalog& catalog);
+
+// nullopt when there is no snapshot; throws SnapshotError when the file is unreadable,
+// truncated, corrupt, or belongs to another gateway.
+std::optional<Snapshot> read_snapshot(const std::filesystem::path& dir, std::string_view gateway);
+
+void remove_snapshot(const std::filesystem::path& dir, std::string_view gateway);
+
+}  // namespace gatehouse

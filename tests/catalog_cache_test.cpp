@@ -1,0 +1,282 @@
+// The cache states of DESIGN.md, end to end: fresh, stale-while-revalidate with one
+// upstream call, errors keeping the last good catalog, min_models, snapshots, first fetch.
+#include "snapshot_store.hpp"
+#include "support/http_client.hpp"
+#include "support/json.hpp"
+#include "support/test_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+namespace gatehouse {
+namespace {
+
+using namespace std::chrono_literals;
+using test::Json;
+
+// A fake upstream: the file the fixture plugin fetches, and its log of fetches.
+struct Upstream {
+  test::TempDir dir;
+  std::filesystem::path file = dir.path() / "upstream.json";
+  std::filesystem::path log = dir.path() / "fetches.log";
+  std::filesystem::path cache = dir.path() / "cache";
+
+  void serve(const std::string& data_file) {
+    std::filesystem::copy_file(test::test_data(data_file), file,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  void serve_text(const std::string& text) { std::ofstream(file, std::ios::trunc) << text; }
+  void go_down() { std::filesystem::remove(file); }
+  size_t fetches() const {
+    std::ifstream in(log);
+    size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+
+  Config config(int64_t ttl_s = 3600, PluginOptions extra = {}) const {
+    Config c;
+    c.cache.dir = cache;
+    c.cache.first_fetch_wait_ms = 2000;
+    c.cache.retry_initial_ms = 60000;  // no second try within a test unless it says so
+    extra.emplace_back("log_file", log.string());
+    c.gateways.push_back(test::fixture_gateway("hug", file, extra));
+    c.gateways.back().ttl_s = ttl_s;
+    return c;
+  }
+};
+
+Json models(const test::TestServer& server) {
+  auto r = test::http_get(server.port(), "/v1/catalog/models?gateway=hug");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  return Json(r.body);
+}
+
+Json gateway_status(const test::TestServer& server) {
+  return Json(test::http_get(server.port(), "/v1/catalog/gateways").body);
+}
+
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds timeout = 5s) {
+  for (auto until = std::chrono::steady_clock::now() + timeout;
+       std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(10ms))
+    if (done()) return true;
+  return done();
+}
+
+TEST(CatalogCache, FreshCatalogIsServedWithoutRefetching) {
+  Upstream up;
+  up.serve("hub_list_50.json");
+  test::TestServer server(up.config());
+  EXPECT_EQ(models(server).ids().size(), 50u);
+  for (int i = 0; i < 20; ++i) models(server);
+  EXPECT_EQ(up.fetches(), 1u);
+  EXPECT_EQ(std::string_view(gateway_status(server)["data"].at(0)["state"]), "fresh");
+}
+
+TEST(CatalogCache, StaleWhileRevalidateMakesExactlyOneUpstreamCall) {
+  Upstream up;
+  up.serve("fixture_models.json");
+  test::TestServer server(up.config(1, {{"delay_ms", "400"}}));
+  ASSERT_EQ(models(server).ids().size(), 5u);  // waited for the (slow) first fetch
+  up.serve("hub_list_50.json");
+  std::this_thread::sleep_for(1100ms);  // past the TTL
+
+  // Many concurrent requests: all answered at once from the stale catalog.
+  std::vector<std::future<test::HttpResult>> inflight;
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 16; ++i)
+    inflight.push_back(std::async(std::launch::async, [&] {
+      return test::http_get(server.port(), "/v1/catalog/models?gateway=hug");
+    }));
+  for (auto& f : inflight) {
+    test::HttpResult r = f.get();
+    ASSERT_EQ(r.status, 200u);
+    Json j(r.body);
+    EXPECT_EQ(j.ids().size(), 5u) << "the old catalog, not a wait for the new one";
+    EXPECT_TRUE(bool(j["cache"]["stale"]));
+    EXPECT_EQ(r.header("cache-control"), "public, max-age=0");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 400ms) << "nobody waited for the fetch";
+  EXPECT_TRUE(eventually([&] { return models(server).ids().size() == 50; }));
+  EXPECT_EQ(up.fetches(), 2u) << "one first fetch, one refresh";
+  EXPECT_FALSE(bool(models(server)["cache"]["stale"]));
+}
+
+TEST(CatalogCache, FailedRefreshKeepsTheLastGoodCatalogAndBacksOff) {
+  Upstream up;
+  up.serve("fixture_models.json");
+  test::TestServer server(up.config(1));
+  ASSERT_EQ(models(server).ids().size(), 5u);
+  up.serve_text("{\"truncated\": [");
+  std::this_thread::sleep_for(1100ms);
+  models(server);  // triggers the refresh, which fails
+  ASSERT_TRUE(eventually([&] { return up.fetches() == 2; }));
+  ASSERT_TRUE(eventually(
+      [&] { return std::string_view(gateway_status(server)["data"].at(0)["state"]) == "error"; }));
+  auto g = gateway_status(server)["data"].at(0);
+  EXPECT_NE(std::string_view(g["last_error"]).find("fetch failed: PARSE: not a fixture catalog"),
+            std::string_view::npos)
+      << std::string_view(g["last_error"]);
+  EXPECT_FALSE(g["next_retry_at"].is_null());
+  EXPECT_EQ(int64_t(g["models"]), 5);
+
+  Json still(models(server));
+  EXPECT_EQ(still.ids().size(), 5u);
+  EXPECT_TRUE(bool(still["cache"]["stale"]));
+  for (int i = 0; i < 20; ++i) models(server);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(up.fetches(), 2u) << "backoff: no refetch storm while the upstream is broken";
+  auto metrics = test::http_get(server.port(), "/metrics").body;
+  EXPECT_NE(metrics.find("gatehouse_upstream_fetches_total{gateway=\"hug\",outcome=\"error\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("gatehouse_cache_stale_serves_total{gateway=\"hug\"} "),
+            std::string::npos);
+}
+
+TEST(CatalogCache, BackoffEndsAndTheNextGoodFetchIsServed) {
+  Upstream up;
+  up.go_down();
+  Config config = up.config(1);
+  config.cache.retry_initial_ms = 200;
+  config.cache.first_fetch_wait_ms = 0;
+  test::TestServer server(config);
+  ASSERT_TRUE(eventually([&] { return up.fetches() == 1; }));
+  up.serve("fixture_models.json");
+  // Requests during the backoff get a 503; the first after it triggers the fetch.
+  EXPECT_TRUE(eventually([&] {
+    return test::http_get(server.port(), "/v1/catalog/models?gateway=hug").status == 200;
+  }));
+  EXPECT_EQ(up.fetches(), 2u);
+}
+
+TEST(CatalogCache, TooFewModelsIsRejectedAndTheLastGoodKept) {
+  Upstream up;
+  up.serve("fixture_models.json");
+  Config config = up.config(1);
+  config.gateways[0].min_models = 3;
+  test::TestServer server(config);
+  ASSERT_EQ(models(server).ids().size(), 5u);
+  up.serve_text(R"([{"id": "only/one"}])");
+  std::this_thread::sleep_for(1100ms);
+  models(server);
+  ASSERT_TRUE(eventually(
+      [&] { return std::string_view(gateway_status(server)["data"].at(0)["state"]) == "error"; }));
+  EXPECT_EQ(std::string_view(gateway_status(server)["data"].at(0)["last_error"]),
+            "fetch returned 1 valid models, fewer than min_models = 3; kept the last good catalog");
+  EXPECT_EQ(models(server).ids().size(), 5u);
+}
+
+TEST(CatalogCache, InvalidModelsAreDroppedAndCounted) {
+  Upstream up;
+  up.serve("fixture_one_invalid.json");
+  test::TestServer server(up.config());
+  EXPECT_EQ(models(server).ids(), std::vector<std::string>{"ok/model"});
+  EXPECT_NE(test::http_get(server.port(), "/metrics")
+                .body.find("gatehouse_models_dropped_total{gateway=\"hug\"} 1\n"),
+            std::string::npos);
+}
+
+TEST(CatalogCache, RestartWithoutUpstreamServesTheSnapshotAtOnce) {
+  Upstream up;
+  up.serve("hub_list_50.json");
+  std::vector<std::string> before;
+  {
+    test::TestServer server(up.config(1));
+    before = models(server).ids();
+  }
+  ASSERT_TRUE(std::filesystem::exists(snapshot_path(up.cache, "hug")));
+  up.go_down();
+  std::this_thread::sleep_for(1100ms);  // the snapshot is now older than the TTL
+  Config config = up.config(1);
+  config.cache.first_fetch_wait_ms = 0;  // must not need to wait at all
+  test::TestServer server(config);
+  Json j = models(server);
+  EXPECT_EQ(j.ids(), before);
+  EXPECT_TRUE(bool(j["cache"]["stale"]));
+  EXPECT_GE(int64_t(j["cache"]["age_s"]), 1);
+}
+
+TEST(CatalogCache, FreshSnapshotIsServedAsFresh) {
+  Upstream up;
+  up.serve("fixture_models.json");
+  {
+    test::TestServer server(up.config());
+    models(server);
+  }
+  up.go_down();
+  test::TestServer server(up.config());
+  EXPECT_FALSE(bool(models(server)["cache"]["stale"]));
+}
+
+TEST(CatalogCache, CorruptOrTruncatedSnapshotIsIgnored) {
+  for (std::string damage : {"truncate", "garbage", "other-gateway"}) {
+    Upstream up;
+    up.serve("hub_list_50.json");
+    {
+      test::TestServer server(up.config());
+      models(server);
+    }
+    auto path = snapshot_path(up.cache, "hug");
+    std::string bytes;
+    {
+      std::ifstream in(path);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    if (damage == "truncate") bytes.resize(bytes.size() / 2);
+    if (damage == "garbage") bytes = "\x01\x02 not json";
+    if (damage == "other-gateway") bytes.replace(bytes.find("\"hug\""), 5, "\"pk\"");
+    std::ofstream(path, std::ios::trunc) << bytes;
+    up.serve("fixture_models.json");
+    test::TestServer server(up.config());
+    EXPECT_EQ(models(server).ids().size(), 5u) << damage << ": the snapshot must not be used";
+  }
+}
+
+TEST(CatalogCache, FirstFetchIsAwaitedBrieflyThen503WithRetryAfter) {
+  Upstream up;
+  up.serve("fixture_models.json");
+  {
+    test::TestServer slow(up.config(3600, {{"delay_ms", "300"}}));
+    EXPECT_EQ(models(slow).ids().size(), 5u) << "waited for the first fetch";
+  }
+  Upstream down;
+  down.go_down();
+  Config config = down.config();
+  config.cache.first_fetch_wait_ms = 300;
+  test::TestServer server(config);
+  auto started = std::chrono::steady_clock::now();
+  auto r = test::http_get(server.port(), "/v1/catalog/models?gateway=hug");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_GE(std::stoi(r.header("retry-after")), 1);
+  EXPECT_EQ(std::string_view(Json(r.body)["detail"]),
+            "gateway 'hug' has no catalog yet; see /v1/catalog/gateways for why");
+  EXPECT_EQ(test::http_get(server.port(), "/v1/catalog/models").status, 503u);
+  EXPECT_EQ(test::http_get(server.port(), "/healthz").status, 200u);
+}
+
+TEST(CatalogCache, ARejectedPluginDisablesOnlyItsGateway) {
+  Upstream up;
+  up.serve("fixture_models.json");
+  Config config = up.config();
+  GatewayConfig broken;
+  broken.name = "broken";
+  broken.plugin = test::test_plugin("bad_abi_major").string();
+  config.gateways.push_back(broken);
+  config.cache.first_fetch_wait_ms = 0;
+  test::TestServer server(config);
+  EXPECT_EQ(models(server).ids().size(), 5u);
+  auto b = gateway_status(server)["data"].at(1);
+  EXPECT_TRUE(b["plugin"].is_null());
+  EXPECT_EQ(std::string_view(b["state"]), "error");
+  EXPECT_NE(std::string_view(b["last_error"]).find("built for ABI 2.0"), std::string_view::npos);
+  EXPECT_EQ(test::http_get(server.port(), "/v1/catalog/models?gateway=broken").status, 503u);
+  EXPECT_EQ(Json(test::http_get(server.port(), "/v1/catalog/models").body).ids().size(), 5u);
+}
+
+}  // namespace
+}  // namespace gatehouse

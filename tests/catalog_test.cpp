@@ -1,0 +1,144 @@
+// The immutable catalog and what is prepared with it: orders, lookup, merge, gzip, snapshot.
+#include "catalog.hpp"
+#include "catalog_query.hpp"
+#include "gzip.hpp"
+#include "snapshot_store.hpp"
+#include "support/http_client.hpp"
+#include "support/paths.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace gatehouse {
+namespace {
+
+std::shared_ptr<const ModelRecord> record(std::string id, int64_t downloads,
+                                          std::string pipeline_tag = "") {
+  gatehouse_model m{};
+  m.struct_size = sizeof m;
+  m.id = {id.data(), id.size()};
+  m.created = m.context_length = m.likes = GATEHOUSE_UNKNOWN_INT;
+  m.downloads = downloads;
+  m.pipeline_tag = {pipeline_tag.empty() ? nullptr : pipeline_tag.data(), pipeline_tag.size()};
+  return std::make_shared<const ModelRecord>(make_model_record(m, "hug"));
+}
+
+std::vector<std::string> ids_in(const Catalog& c, std::span<const uint32_t> order) {
+  std::vector<std::string> out;
+  for (uint32_t i : order) out.push_back(c.models()[i]->id);
+  return out;
+}
+
+const int64_t unknown = GATEHOUSE_UNKNOWN_INT;
+
+TEST(Catalog, OrdersKeepUnknownLastAndTiesInUpstreamOrder) {
+  Catalog c({record("a/x", 5), record("b/y", unknown), record("c/z", 9), record("d/w", 5)}, "hug",
+            1);
+  EXPECT_EQ(ids_in(c, c.order(SortKey::downloads, true)),
+            (std::vector<std::string>{"c/z", "a/x", "d/w", "b/y"}));
+  EXPECT_EQ(ids_in(c, c.order(SortKey::downloads, false)),
+            (std::vector<std::string>{"a/x", "d/w", "c/z", "b/y"}));
+  EXPECT_EQ(ids_in(c, c.order(SortKey::id, true)),
+            (std::vector<std::string>{"d/w", "c/z", "b/y", "a/x"}));
+}
+
+TEST(Catalog, DuplicateIdsKeepTheFirstAndLookupIgnoresCase) {
+  Catalog c({record("Org/Model", 1), record("org/model", 2), record("x/y", 3)}, "hug", 1);
+  EXPECT_EQ(c.size(), 2u);
+  ASSERT_NE(c.find("ORG/MODEL"), nullptr);
+  EXPECT_EQ(c.find("org/model")->downloads, 1);
+  EXPECT_EQ(c.find("nope/nope"), nullptr);
+}
+
+TEST(Catalog, VersionFollowsContent) {
+  Catalog a({record("a/x", 1)}, "hug", 1), same({record("a/x", 1)}, "hug", 99),
+      other({record("a/x", 2)}, "hug", 1);
+  EXPECT_EQ(a.version(), same.version());
+  EXPECT_NE(a.version(), other.version());
+}
+
+TEST(Catalog, MergeIsConfigOrderedFirstWinsOldestFetch) {
+  auto first = std::make_shared<const Catalog>(ModelRecords{record("a/x", 1), record("b/y", 1)},
+                                               "hug", 2000);
+  auto second =
+      std::make_shared<const Catalog>(ModelRecords{record("B/Y", 7), record("c/z", 7)}, "pk", 1000);
+  std::shared_ptr<const Catalog> parts[] = {first, nullptr, second};
+  auto all = merge_catalogs(parts);
+  EXPECT_EQ(ids_in(*all, all->order(SortKey::name, false)),
+            (std::vector<std::string>{"a/x", "b/y", "c/z"}));
+  EXPECT_EQ(all->find("b/y")->downloads, 1);
+  EXPECT_EQ(all->fetched_at_ms(), 1000);
+  EXPECT_EQ(all->label(), "all");
+}
+
+TEST(CatalogQuery, FiltersCountBeforePaging) {
+  Catalog c({record("a/1", 1, "t"), record("a/2", 2), record("b/3", 3, "t"), record("a/4", 4, "t")},
+            "hug", 1);
+  ModelQuery q = parse_model_query({{"provider", "A"},
+                                    {"pipeline_tag", "t"},
+                                    {"limit", "1"},
+                                    {"offset", "1"},
+                                    {"sort", "downloads"}});
+  Page p = run_model_query(c, q);
+  EXPECT_EQ(p.total, 2u);
+  ASSERT_EQ(p.models.size(), 1u);
+  EXPECT_EQ(p.models[0]->id, "a/1");
+  EXPECT_FALSE(q.is_full_list());
+  EXPECT_TRUE(parse_model_query({{"gateway", "hug"}, {"cachebuster", "1"}}).is_full_list());
+  EXPECT_EQ(run_model_query(c, parse_model_query({{"limit", "0"}})).models.size(), 0u);
+}
+
+TEST(Gzip, WholeAndSplicedStreamsDecompressToTheirInput) {
+  std::mt19937 rng(7);
+  std::string big;
+  for (int i = 0; i < 300000; ++i) big.push_back("abcdefgh{}\",:0123"[rng() % 17]);
+  for (std::string_view head :
+       {std::string_view(), std::string_view("{\"data\":[]"), std::string_view(big)}) {
+    GzipHead prepared(head);
+    for (std::string_view tail : {std::string_view(), std::string_view("\"timestamp\":1}")}) {
+      std::string whole = std::string(head) + std::string(tail);
+      EXPECT_EQ(test::gunzip(prepared.finish(tail)), whole);
+      EXPECT_EQ(test::gunzip(gzip(whole)), whole);
+    }
+  }
+}
+
+TEST(Snapshot, RoundTripsEveryField) {
+  test::TempDir dir;
+  gatehouse_model m{};
+  m.struct_size = sizeof m;
+  m.id = {"Org/Model-Ω", 12};
+  m.created = 1721000000;
+  m.context_length = unknown;
+  m.downloads = 5;
+  m.likes = unknown;
+  m.pipeline_tag = {"text-generation", 15};
+  m.metrics_key = {"x_metrics", 9};
+  m.metrics_json = {"{\"a\": [1, 2.5]}", 15};
+  Catalog c({std::make_shared<const ModelRecord>(make_model_record(m, "hug")), record("b/y", 3)},
+            "hug", 123456789);
+  write_snapshot(dir.path(), "hug", c);
+  std::optional<Snapshot> s = read_snapshot(dir.path(), "hug");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->fetched_at_ms, 123456789);
+  ASSERT_EQ(s->models.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const ModelRecord &a = *c.models()[i], &b = *s->models[i];
+    EXPECT_EQ(a.json, b.json);
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.lower_id, b.lower_id);
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.provider_slug, b.provider_slug);
+    EXPECT_EQ(a.pipeline_tag, b.pipeline_tag);
+    EXPECT_EQ(a.created, b.created);
+    EXPECT_EQ(a.downloads, b.downloads);
+    EXPECT_EQ(a.likes, b.likes);
+  }
+  EXPECT_FALSE(read_snapshot(dir.path(), "other"));
+  std::filesystem::copy_file(snapshot_path(dir.path(), "hug"), snapshot_path(dir.path(), "pk"));
+  EXPECT_THROW(read_snapshot(dir.path(), "pk"), SnapshotError);
+}
+
+}  // namespace
+}  // namespace gatehouse
