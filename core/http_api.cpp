@@ -84,9 +84,10 @@ void load_catalog(CatalogService& catalogs, Scope& scope, int64_t now_ms) {
 // No catalog yet: wait (bounded) while a first fetch runs, then 503 with Retry-After.
 ApiResponse not_ready(const Scope& scope, Route route, int64_t received_ms, int64_t wait_ms,
                       int64_t now_ms) {
-  bool fetching = std::any_of(scope.gateways.begin(), scope.gateways.end(),
-                              [](Gateway* g) { return g->fetching(); });
-  if (fetching && now_ms - received_ms < wait_ms) {
+  // Data may have landed between reading the catalog and now: that is progress too.
+  bool progressing = std::any_of(scope.gateways.begin(), scope.gateways.end(),
+                                 [](Gateway* g) { return g->fetching() || g->catalog(); });
+  if (progressing && now_ms - received_ms < wait_ms) {
     ApiResponse r;
     r.route = route;
     r.retry_in = first_fetch_poll;
