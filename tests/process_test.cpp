@@ -1,4 +1,5 @@
 // The gatehouse binary as a user runs it: exit codes, messages, start-up and shutdown.
+#include "support/http_client.hpp"
 #include "support/paths.hpp"
 #include "support/subprocess.hpp"
 
@@ -72,7 +73,14 @@ void serve_until(int signal) {
                      " rejected: no such file"),
             std::string::npos)
       << log;
-  EXPECT_NE(log.find("ready: serving 3 gateway(s) on http://127.0.0.1:"), std::string::npos) << log;
+  size_t ready = log.find("ready: serving 3 gateway(s) on http://127.0.0.1:");
+  ASSERT_NE(ready, std::string::npos) << log;
+  int port = std::stoi(log.substr(log.find("127.0.0.1:", ready) + 10));
+  auto health = test::http_get(static_cast<uint16_t>(port), "/healthz");
+  EXPECT_EQ(health.status, 200u);
+  auto gateways = test::http_get(static_cast<uint16_t>(port), "/v1/catalog/gateways");
+  EXPECT_NE(gateways.body.find("built for ABI 1.1, this host speaks 1.0"), std::string::npos)
+      << gateways.body;
   EXPECT_EQ(server.stop(signal), 0) << server.err();
   EXPECT_NE(server.err().find("stopping on"), std::string::npos);
 }

@@ -1,0 +1,121 @@
+// What the server does with clients that misbehave: oversized, malformed, or slow.
+#include "support/http_client.hpp"
+#include "support/json.hpp"
+#include "support/test_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace gatehouse {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A raw socket, to send what no well-behaved client library would.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("connect failed");
+  }
+  ~RawClient() { close(fd_); }
+  void send(const std::string& bytes) { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  // Everything the server sends until it closes, or until the timeout.
+  std::string read_until_closed(std::chrono::milliseconds timeout) {
+    std::string out;
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_;
+  bool closed_ = false;
+};
+
+class HttpServerLimits : public ::testing::Test {
+ protected:
+  HttpServerLimits() : server_(config(), limits()) {}
+  static Config config() {
+    Config c;
+    c.cache.dir = "/nonexistent/gatehouse-test-cache";  // snapshots fail to write: logged only
+    c.gateways.push_back(test::fixture_gateway("hug", test::test_data("fixture_models.json")));
+    return c;
+  }
+  static ServerLimits limits() {
+    ServerLimits l;
+    l.read_timeout = 300ms;
+    return l;
+  }
+  test::TestServer server_;
+};
+
+TEST_F(HttpServerLimits, OversizedHeadersGet431AndTheConnectionCloses) {
+  RawClient c(server_.port());
+  c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  std::string reply = c.read_until_closed(2s);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0u) << reply.substr(0, 100);
+  EXPECT_NE(reply.find("request headers too large"), std::string::npos);
+  EXPECT_TRUE(c.closed());
+}
+
+TEST_F(HttpServerLimits, OversizedBodyGets413) {
+  RawClient c(server_.port());
+  c.send("POST /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n");
+  std::string reply = c.read_until_closed(2s);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply.substr(0, 100);
+}
+
+TEST_F(HttpServerLimits, GarbageGets400) {
+  RawClient c(server_.port());
+  c.send("HELLO THERE\r\n\r\n");
+  std::string reply = c.read_until_closed(2s);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply.substr(0, 100);
+  EXPECT_NE(reply.find("malformed HTTP request"), std::string::npos);
+}
+
+TEST_F(HttpServerLimits, ASlowClientIsDisconnected) {
+  RawClient c(server_.port());
+  c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // and never the blank line
+  auto started = std::chrono::steady_clock::now();
+  c.read_until_closed(5s);
+  EXPECT_TRUE(c.closed());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  // Meanwhile everyone else is served.
+  EXPECT_EQ(test::http_get(server_.port(), "/healthz").status, 200u);
+}
+
+TEST_F(HttpServerLimits, KeepAliveServesSeveralRequestsOnOneConnection) {
+  RawClient c(server_.port());
+  c.send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n");
+  std::string reply = c.read_until_closed(2s);
+  size_t first = reply.find("HTTP/1.1 200");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(reply.find("HTTP/1.1 200", first + 1), std::string::npos) << reply;
+  EXPECT_TRUE(c.closed());
+}
+
+}  // namespace
+}  // namespace gatehouse
