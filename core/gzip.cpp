@@ -11,10 +11,9 @@ namespace {
 constexpr char gzip_header[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
 
 // Raw deflate (no zlib or gzip wrapper) of data, ended by `flush`.
-std::string raw_deflate(std::string_view data, int flush) {
+std::string raw_deflate(std::string_view data, int flush, int level) {
   z_stream z{};
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK)
+  if (deflateInit2(&z, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
     throw std::runtime_error("deflateInit2 failed");
   std::string out(deflateBound(&z, data.size()) + 16, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
@@ -40,12 +39,16 @@ void append_le32(std::string& out, unsigned long value) {
 
 }  // namespace
 
+// A prepared head is compressed once, at the default level (level 9 doubles the build of
+// a 2 MB catalog for 2% fewer bytes); what is compressed per request uses the fastest.
 GzipHead::GzipHead(std::string_view head)
-    : deflated_(raw_deflate(head, Z_SYNC_FLUSH)), crc_(crc_of(head)), size_(head.size()) {}
+    : deflated_(raw_deflate(head, Z_SYNC_FLUSH, Z_DEFAULT_COMPRESSION)),
+      crc_(crc_of(head)),
+      size_(head.size()) {}
 
 std::string GzipHead::finish(std::string_view tail) const {
   std::string out(gzip_header, sizeof gzip_header);
-  out.append(deflated_).append(raw_deflate(tail, Z_FINISH));
+  out.append(deflated_).append(raw_deflate(tail, Z_FINISH, Z_BEST_SPEED));
   append_le32(out, crc32_combine(crc_, crc_of(tail), static_cast<z_off_t>(tail.size())));
   append_le32(out, static_cast<unsigned long>((size_ + tail.size()) & 0xffffffffu));
   return out;
