@@ -51,19 +51,9 @@ void Gateway::refresh_if_due(int64_t now_ms) {
   if (!plugin_ || fetching_.load() || now_ms < next_retry_ms_.load()) return;
   std::shared_ptr<const Catalog> current = catalog_.load();
   if (current && !expired(*current, now_ms)) return;
-  if (!start_fetch()) return;
-  run_blocking_([self = shared_from_this()] { self->run_fetch(); });
-}
-
-bool Gateway::start_fetch() {
   bool idle = false;
-  return fetching_.compare_exchange_strong(idle, true);  // single flight
-}
-
-bool Gateway::refresh_now() {
-  if (!plugin_ || !start_fetch()) return false;
-  run_fetch();
-  return true;
+  if (!fetching_.compare_exchange_strong(idle, true)) return;  // single flight
+  run_blocking_([self = shared_from_this()] { self->run_fetch(); });
 }
 
 void Gateway::run_fetch() {
@@ -156,13 +146,6 @@ void Gateway::load_snapshot() {
   } catch (const SnapshotError& e) {
     log_error("gateway '" + config_.name + "': ignored " + e.what());
   }
-}
-
-void Gateway::clear() {
-  catalog_.store(nullptr);
-  remove_snapshot(cache_.dir, config_.name);
-  next_retry_ms_ = 0;
-  on_change_();
 }
 
 GatewayStatus Gateway::status(int64_t now_ms) const {

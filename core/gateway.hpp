@@ -48,21 +48,15 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // and no backoff holds. Lock-free when nothing is due: called on every request.
   void refresh_if_due(int64_t now_ms);
   bool fetching() const { return fetching_.load(); }
-  // When a request may expect data: now while a fetch runs, else at the next retry.
+  // Unix ms before which no fetch starts (backoff after a failure); 0 when none holds.
   int64_t retry_at_ms() const { return next_retry_ms_.load(); }
 
   // Loads the disk snapshot, if any; a corrupt one is logged and ignored.
   void load_snapshot();
-  // Forgets the catalog in memory and on disk (the next request fetches again).
-  void clear();
 
   GatewayStatus status(int64_t now_ms) const;
 
-  // Runs one fetch now on the calling thread, if none is running. For start-up and tests.
-  bool refresh_now();
-
  private:
-  bool start_fetch();
   void run_fetch();
   void fetch_and_swap();
   void record_failure(std::string error, int64_t now_ms);

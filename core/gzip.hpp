@@ -17,7 +17,6 @@ class GzipHead {
  public:
   explicit GzipHead(std::string_view head);
   std::string finish(std::string_view tail) const;
-  size_t compressed_size() const { return deflated_.size(); }
 
  private:
   std::string deflated_;

@@ -63,22 +63,20 @@ struct Scope {
   std::shared_ptr<const Catalog> catalog;
 };
 
-Scope resolve_scope(CatalogService& catalogs, const std::string& name) {
+// Resolves `gateway=`, starts any refresh that is due, and takes the catalog to read.
+Scope open_scope(CatalogService& catalogs, const std::string& name, int64_t now_ms) {
+  Scope scope{name, {}, nullptr};
   if (name == "all") {
-    Scope s{"all", {}, nullptr};
-    for (const auto& g : catalogs.gateways()) s.gateways.push_back(g.get());
-    return s;
-  }
-  Gateway* g = catalogs.find(name);
-  if (!g)
+    for (const auto& g : catalogs.gateways()) scope.gateways.push_back(g.get());
+  } else if (Gateway* g = catalogs.find(name)) {
+    scope = {g->config().name, {g}, nullptr};
+  } else {
     throw BadRequest("parameter 'gateway' must be one of " + catalogs.known_names() + "; got '" +
                      name.substr(0, 40) + "'");
-  return {g->config().name, {g}, nullptr};
-}
-
-void load_catalog(CatalogService& catalogs, Scope& scope, int64_t now_ms) {
+  }
   for (Gateway* g : scope.gateways) g->refresh_if_due(now_ms);
-  scope.catalog = scope.label == "all" ? catalogs.merged() : scope.gateways.front()->catalog();
+  scope.catalog = name == "all" ? catalogs.merged() : scope.gateways.front()->catalog();
+  return scope;
 }
 
 // No catalog yet: wait (bounded) while a first fetch runs, then 503 with Retry-After.
@@ -202,9 +200,8 @@ ApiResponse Api::healthz() const {
 
 ApiResponse Api::models(const ApiRequest& req, const QueryParams& params) const {
   ModelQuery q = parse_model_query(params);
-  Scope scope = resolve_scope(catalogs_, q.gateway);
   int64_t now_ms = unix_now_ms();
-  load_catalog(catalogs_, scope, now_ms);
+  Scope scope = open_scope(catalogs_, q.gateway, now_ms);
   if (!scope.catalog)
     return not_ready(scope, Route::models, req.received_ms, first_fetch_wait_ms_, now_ms);
 
@@ -215,7 +212,7 @@ ApiResponse Api::models(const ApiRequest& req, const QueryParams& params) const 
   if (not_modified(req, etag, r)) return r;
   std::string tail;
   append_envelope_tail(tail, now_ms, scope.catalog->fetched_at_ms(), stale);
-  if (q.is_full_list() && scope.catalog->label() == scope.label) {
+  if (q.is_full_list()) {
     // The common request: a body prepared with the catalog, only the clock's tail added.
     if (req.accepts_gzip) {
       r.body = scope.catalog->full_head_gzip().finish(tail);
@@ -235,9 +232,8 @@ ApiResponse Api::models(const ApiRequest& req, const QueryParams& params) const 
 ApiResponse Api::model(const ApiRequest& req, std::string_view id,
                        const QueryParams& params) const {
   ModelQuery q = parse_model_query(params);
-  Scope scope = resolve_scope(catalogs_, q.gateway);
   int64_t now_ms = unix_now_ms();
-  load_catalog(catalogs_, scope, now_ms);
+  Scope scope = open_scope(catalogs_, q.gateway, now_ms);
   if (!scope.catalog)
     return not_ready(scope, Route::model, req.received_ms, first_fetch_wait_ms_, now_ms);
   const ModelRecord* m = scope.catalog->find(id);

@@ -174,9 +174,4 @@ std::optional<Snapshot> read_snapshot(const fs::path& dir, std::string_view gate
   }
 }
 
-void remove_snapshot(const fs::path& dir, std::string_view gateway) {
-  std::error_code ec;
-  fs::remove(snapshot_path(dir, gateway), ec);
-}
-
 }  // namespace gatehouse

@@ -31,6 +31,4 @@ void write_snapshot(const std::filesystem::path& dir, std::string_view gateway,
 // truncated, corrupt, or belongs to another gateway.
 std::optional<Snapshot> read_snapshot(const std::filesystem::path& dir, std::string_view gateway);
 
-void remove_snapshot(const std::filesystem::path& dir, std::string_view gateway);
-
 }  // namespace gatehouse
