@@ -1,9 +1,9 @@
 #include "catalog.hpp"
 
 #include "catalog_response.hpp"
+#include "content_hash.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <numeric>
 #include <unordered_set>
 
@@ -22,20 +22,13 @@ ModelRecords first_of_each_id(ModelRecords models) {
 
 // Covers everything a response can show: the JSON, and the keys that order and filter it.
 std::string version_of(const ModelRecords& models) {
-  uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64 bit
-  auto mix = [&hash](std::string_view bytes) {
-    for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ull;
-    hash = (hash ^ 0xff) * 1099511628211ull;
-  };
+  ContentHash hash;
   for (const auto& m : models) {
-    mix(m->json);
-    mix(m->pipeline_tag);
+    hash.add(m->json).add(m->pipeline_tag);
     for (int64_t key : {m->created, m->downloads, m->likes})
-      mix(std::string_view(reinterpret_cast<const char*>(&key), sizeof key));
+      hash.add(std::string_view(reinterpret_cast<const char*>(&key), sizeof key));
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return hex;
+  return hash.hex();
 }
 
 int64_t sort_value(const ModelRecord& m, SortKey key) {

@@ -2,13 +2,13 @@
 
 #include "catalog_query.hpp"
 #include "catalog_response.hpp"
+#include "content_hash.hpp"
 #include "gzip.hpp"
 #include "json_text.hpp"
 
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
-#include <cstdio>
 
 namespace gatehouse {
 namespace {
@@ -27,18 +27,6 @@ ApiResponse json_error(unsigned status, Route route, const std::string& detail) 
   if (!append_json_string(r.body, detail)) append_json_string(r.body, "invalid request");
   r.body += "}";
   return r;
-}
-
-std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-uint64_t fnv1a(std::string_view text) {
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  return hash;
 }
 
 // Weak comparison (RFC 9110 8.8.3.2): W/ prefixes do not matter; "*" matches anything.
@@ -208,7 +196,8 @@ ApiResponse Api::models(const ApiRequest& req, const QueryParams& params) const 
   ApiResponse r;
   r.route = Route::models;
   bool stale = account_freshness(scope, now_ms, r);
-  std::string etag = "W/\"" + scope.catalog->version() + "-" + hex64(fnv1a(q.canonical())) + "\"";
+  std::string etag =
+      "W/\"" + scope.catalog->version() + "-" + ContentHash().add(q.canonical()).hex() + "\"";
   if (not_modified(req, etag, r)) return r;
   std::string tail;
   append_envelope_tail(tail, now_ms, scope.catalog->fetched_at_ms(), stale);
@@ -244,8 +233,9 @@ ApiResponse Api::model(const ApiRequest& req, std::string_view id,
   ApiResponse r;
   r.route = Route::model;
   account_freshness(scope, now_ms, r);
-  if (not_modified(req, "W/\"" + scope.catalog->version() + "-" + hex64(fnv1a(m->lower_id)) + "\"",
-                   r))
+  if (not_modified(
+          req,
+          "W/\"" + scope.catalog->version() + "-" + ContentHash().add(m->lower_id).hex() + "\"", r))
     return r;
   r.body = m->json;
   gzip_if_worth_it(req, r);
