@@ -168,6 +168,24 @@ void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
            "cache.retry_max_ms must be >= retry_initial_ms");
 }
 
+void read_http(const Reader& r, const toml::table& root, const fs::path& base, HttpSettings& http) {
+  const toml::table* t = r.table(root, "http", "");
+  if (!t) return;
+  r.allow_only(*t, "http",
+               {"timeout_ms", "connect_timeout_ms", "max_response_bytes", "max_redirects",
+                "max_retries", "ca_file"});
+  http.timeout_ms = r.integer(*t, "timeout_ms", "http", http.timeout_ms, 100, 3600000);
+  http.connect_timeout_ms =
+      r.integer(*t, "connect_timeout_ms", "http", http.connect_timeout_ms, 100, 600000);
+  http.max_response_bytes =
+      r.integer(*t, "max_response_bytes", "http", http.max_response_bytes, 1024, 4LL << 30);
+  http.max_redirects = r.integer(*t, "max_redirects", "http", http.max_redirects, 0, 20);
+  http.max_retries = r.integer(*t, "max_retries", "http", http.max_retries, 0, 20);
+  const std::string none;
+  std::string ca = r.string(*t, "ca_file", "http", &none);
+  if (!ca.empty()) http.ca_file = anchored(base, ca);
+}
+
 GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::string& where) {
   r.allow_only(t, where, {"name", "plugin", "aliases", "ttl_s", "min_models", "options"});
   GatewayConfig g;
@@ -258,7 +276,7 @@ Config parse_config(std::string_view text, const fs::path& source) {
   } catch (const toml::parse_error& e) {
     r.fail(e.source(), std::string(e.description()));
   }
-  r.allow_only(root, "", {"server", "plugins", "cache", "gateways"});
+  r.allow_only(root, "", {"server", "plugins", "cache", "http", "gateways"});
 
   Config config;
   config.source = source;
@@ -271,6 +289,7 @@ Config parse_config(std::string_view text, const fs::path& source) {
   config.plugins_dir = anchored(
       base, plugins ? r.string(*plugins, "dir", "plugins", &plugins_default) : plugins_default);
   read_cache(r, root, base, config.cache);
+  read_http(r, root, base, config.http);
   read_gateways(r, root, config);
   return config;
 }

@@ -40,12 +40,23 @@ struct CacheSettings {
   int64_t retry_max_ms = 300000;        // ... up to this
 };
 
+// The host's HTTP client, lent to every plugin.
+struct HttpSettings {
+  int64_t timeout_ms = 60000;  // one request, retries included
+  int64_t connect_timeout_ms = 10000;
+  int64_t max_response_bytes = 256LL << 20;
+  int64_t max_redirects = 5;
+  int64_t max_retries = 4;
+  std::filesystem::path ca_file;  // trusted besides the system store; empty = none
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from
   ListenAddress listen{"127.0.0.1", 8000};
   unsigned threads = 0;  // 0 = one per core
   std::filesystem::path plugins_dir;
   CacheSettings cache;
+  HttpSettings http;
   std::vector<GatewayConfig> gateways;
 };
 

@@ -4,13 +4,14 @@
 
 namespace gatehouse {
 
-std::vector<GatewayBinding> bind_gateways(const Config& config) {
+std::vector<GatewayBinding> bind_gateways(const Config& config, const HttpClient* http) {
   std::vector<GatewayBinding> bindings;
   for (const GatewayConfig& gateway : config.gateways) {
     GatewayBinding binding{gateway, nullptr, {}};
     try {
       auto plugin = load_plugin(plugin_path(config, gateway.plugin));
-      binding.instance = std::make_shared<PluginInstance>(plugin, gateway.name, gateway.options);
+      binding.instance =
+          std::make_shared<PluginInstance>(plugin, gateway.name, gateway.options, http);
       log_info("gateway '" + gateway.name + "': plugin " + plugin->name() + " " +
                plugin->version() + " (ABI " + std::to_string(plugin->abi().abi_major) + "." +
                std::to_string(plugin->abi().abi_minor) + ") from " + plugin->path().string());

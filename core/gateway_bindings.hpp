@@ -18,6 +18,7 @@ struct GatewayBinding {
 
 // Loads every gateway's plugin and logs each outcome. A rejected plugin disables only
 // its own gateway; the rest carry on.
-std::vector<GatewayBinding> bind_gateways(const Config& config);
+// Every instance borrows `http` (which must outlive them) for its fetches.
+std::vector<GatewayBinding> bind_gateways(const Config& config, const HttpClient* http);
 
 }  // namespace gatehouse

@@ -1,5 +1,6 @@
 #include "host_services.hpp"
 
+#include "http_client.hpp"
 #include "log.hpp"
 
 #include <chrono>
@@ -23,8 +24,8 @@ LogLevel level_from_abi(int32_t level) {
 
 }  // namespace
 
-HostServices::HostServices(std::string gateway, PluginOptions options)
-    : gateway_(std::move(gateway)), options_(std::move(options)) {
+HostServices::HostServices(std::string gateway, PluginOptions options, const HttpClient* http)
+    : gateway_(std::move(gateway)), options_(std::move(options)), http_(http) {
   table_ = {};
   table_.struct_size = sizeof table_;
   table_.abi_major = GATEHOUSE_ABI_MAJOR;
@@ -68,13 +69,44 @@ int64_t HostServices::now_unix_ms(void*) {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-gatehouse_status HostServices::http_get(void*, const gatehouse_http_request*,
-                                        gatehouse_http_response_fn, void*, gatehouse_error* error) {
-  // The HTTP client lands with the Hugging Face plugin (issue #4); until then a plugin
-  // that fetches learns why, instead of hanging or crashing.
-  constexpr std::string_view message = "this host build has no HTTP client yet";
-  gatehouse_error_set(error, message.data(), message.size());
-  return GATEHOUSE_ERR_UNSUPPORTED;
+gatehouse_status HostServices::http_get(void* context, const gatehouse_http_request* request,
+                                        gatehouse_http_response_fn on_response, void* user,
+                                        gatehouse_error* error) {
+  auto fail = [error](gatehouse_status status, std::string_view message) {
+    gatehouse_error_set(error, message.data(), message.size());
+    return status;
+  };
+  const HttpClient* http = self(context).http_;
+  if (!http) return fail(GATEHOUSE_ERR_UNSUPPORTED, "this host has no HTTP client here");
+  if (!request || request->struct_size < sizeof(gatehouse_http_request) || !request->url.data)
+    return fail(GATEHOUSE_ERR_INVALID_ARGUMENT,
+                "http_get needs a gatehouse_http_request with a url");
+  HttpHeaders headers;
+  for (size_t i = 0; i < request->header_count; ++i)
+    headers.emplace_back(
+        std::string(request->headers[i].name.data, request->headers[i].name.size),
+        std::string(request->headers[i].value.data, request->headers[i].value.size));
+  HttpClientResponse r;
+  try {
+    r = http->get(std::string(request->url.data, request->url.size), headers,
+                  std::chrono::milliseconds(request->timeout_ms));
+  } catch (const HttpError& e) {
+    return fail(e.kind() == HttpError::Kind::bad_url ? GATEHOUSE_ERR_INVALID_ARGUMENT
+                                                     : GATEHOUSE_ERR_NETWORK,
+                e.what());
+  } catch (const std::exception& e) {
+    return fail(GATEHOUSE_ERR_INTERNAL, e.what());
+  }
+  std::vector<gatehouse_http_header> c_headers;
+  c_headers.reserve(r.headers.size());
+  for (const auto& [name, value] : r.headers) c_headers.push_back({view(name), view(value)});
+  gatehouse_http_response response{sizeof(gatehouse_http_response),
+                                   static_cast<int32_t>(r.status),
+                                   view(r.url),
+                                   c_headers.data(),
+                                   c_headers.size(),
+                                   view(r.body)};
+  return on_response(user, &response, error);
 }
 
 }  // namespace gatehouse

@@ -11,10 +11,13 @@ namespace gatehouse {
 
 using PluginOptions = std::vector<std::pair<std::string, std::string>>;
 
+class HttpClient;
+
 // Owns what the table points at. Not movable: the plugin keeps the table's address.
 class HostServices {
  public:
-  HostServices(std::string gateway, PluginOptions options);
+  // Without an HTTP client, http_get answers GATEHOUSE_ERR_UNSUPPORTED.
+  HostServices(std::string gateway, PluginOptions options, const HttpClient* http = nullptr);
   HostServices(const HostServices&) = delete;
   HostServices& operator=(const HostServices&) = delete;
 
@@ -32,6 +35,7 @@ class HostServices {
 
   std::string gateway_;
   PluginOptions options_;
+  const HttpClient* http_;
   gatehouse_host_services table_;
 };
 

@@ -4,6 +4,7 @@
 #include "config.hpp"
 #include "gateway_bindings.hpp"
 #include "http_api.hpp"
+#include "http_client.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
 
@@ -28,7 +29,14 @@ int serve(const ServeCommand& command) {
     return exit_usage;
   }
   log_info("gatehouse " GATEHOUSE_VERSION " starting with " + config.source.string());
-  CatalogService catalogs(config, bind_gateways(config));
+  std::optional<HttpClient> http;
+  try {
+    http.emplace(client_settings(config.http));
+  } catch (const std::runtime_error& e) {
+    log_error(e.what());
+    return exit_usage;
+  }
+  CatalogService catalogs(config, bind_gateways(config, &*http));
   HttpMetrics http_metrics;
   Api api(catalogs, http_metrics, config.cache.first_fetch_wait_ms);
   std::optional<HttpServer> server;

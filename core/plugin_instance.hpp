@@ -28,7 +28,7 @@ class PluginInstance {
  public:
   // Throws PluginError naming the file and the plugin's reason when create fails.
   PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::string gateway,
-                 PluginOptions options);
+                 PluginOptions options, const HttpClient* http = nullptr);
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;

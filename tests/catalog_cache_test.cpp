@@ -1,8 +1,8 @@
 // The cache states of DESIGN.md, end to end: fresh, stale-while-revalidate with one
 // upstream call, errors keeping the last good catalog, min_models, snapshots, first fetch.
 #include "snapshot_store.hpp"
-#include "support/http_client.hpp"
 #include "support/json.hpp"
+#include "support/test_client.hpp"
 #include "support/test_server.hpp"
 
 #include <gtest/gtest.h>

@@ -3,8 +3,8 @@
 #include "catalog_query.hpp"
 #include "gzip.hpp"
 #include "snapshot_store.hpp"
-#include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "support/test_client.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Every route, parameter and error of the HTTP API, against the real server on 127.0.0.1.
-#include "support/http_client.hpp"
 #include "support/json.hpp"
+#include "support/test_client.hpp"
 #include "support/test_server.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // What the server does with clients that misbehave: oversized, malformed, or slow.
-#include "support/http_client.hpp"
 #include "support/json.hpp"
+#include "support/test_client.hpp"
 #include "support/test_server.hpp"
 
 #include <gtest/gtest.h>

@@ -4,6 +4,7 @@
 #include "catalog_service.hpp"
 #include "config.hpp"
 #include "http_api.hpp"
+#include "http_client.hpp"
 #include "http_server.hpp"
 #include "support/paths.hpp"
 
@@ -27,7 +28,8 @@ class TestServer {
  public:
   explicit TestServer(Config config, ServerLimits limits = {})
       : config_(std::move(config)),
-        catalogs_(config_, bind_gateways(config_)),
+        http_(client_settings(config_.http)),
+        catalogs_(config_, bind_gateways(config_, &http_)),
         api_(catalogs_, metrics_, config_.cache.first_fetch_wait_ms),
         server_({"127.0.0.1", 0}, 2, api_, metrics_, false, limits) {
     catalogs_.start();
@@ -43,6 +45,7 @@ class TestServer {
 
  private:
   Config config_;
+  HttpClient http_;
   CatalogService catalogs_;
   HttpMetrics metrics_;
   Api api_;

@@ -1,4 +1,4 @@
-#include "support/http_client.hpp"
+#include "support/test_client.hpp"
 
 #include <zlib.h>
 #include <boost/asio/connect.hpp>

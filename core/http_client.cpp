@@ -1,0 +1,350 @@
+#include "http_client.hpp"
+
+#include "config.hpp"
+#include "log.hpp"
+
+#include <zlib.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <thread>
+
+namespace gatehouse {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct Endpoint {
+  bool https = false;
+  std::string host;  // without IPv6 brackets
+  std::string port;
+  std::string target;  // origin form: /path?query
+  std::string url;
+};
+
+Endpoint parse_url(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) throw HttpError(HttpError::Kind::bad_url, "not a URL: '" + url + "'");
+  Endpoint e;
+  std::string scheme(parsed->scheme());
+  if (scheme != "http" && scheme != "https")
+    throw HttpError(HttpError::Kind::bad_url, "only http and https URLs are supported: " + url);
+  e.https = scheme == "https";
+  e.host = parsed->host_address();
+  if (e.host.empty()) throw HttpError(HttpError::Kind::bad_url, "URL without a host: " + url);
+  e.port = parsed->has_port() ? std::string(parsed->port()) : e.https ? "443" : "80";
+  e.target = std::string(parsed->encoded_path());
+  if (e.target.empty()) e.target = "/";
+  if (parsed->has_query()) e.target += "?" + std::string(parsed->encoded_query());
+  e.url = url;
+  return e;
+}
+
+std::string env(const char* upper, const char* lower) {
+  const char* v = std::getenv(upper);
+  if (!v || !*v) v = std::getenv(lower);
+  return v ? v : "";
+}
+
+// NO_PROXY: comma-separated hosts or domain suffixes; "*" for every host.
+bool bypasses_proxy(const std::string& host) {
+  std::string list = env("NO_PROXY", "no_proxy");
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = std::min(list.find(',', start), list.size());
+    std::string entry = list.substr(start, end - start);
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
+    if (size_t colon = entry.rfind(':'); colon != std::string::npos &&
+                                         entry.find(']') == std::string::npos &&
+                                         entry.find(':') == colon)
+      entry.resize(colon);
+    if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+    if (entry == "*" || host == entry ||
+        (host.size() > entry.size() && !entry.empty() && host.ends_with("." + entry)))
+      return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::optional<Endpoint> proxy_for(const Endpoint& target) {
+  std::string proxy =
+      target.https ? env("HTTPS_PROXY", "https_proxy") : env("HTTP_PROXY", "http_proxy");
+  if (proxy.empty() || bypasses_proxy(target.host)) return std::nullopt;
+  if (proxy.find("://") == std::string::npos) proxy = "http://" + proxy;
+  Endpoint p = parse_url(proxy);
+  if (p.https) throw HttpError(HttpError::Kind::bad_url, "https:// proxies are not supported");
+  return p;
+}
+
+// Runs one asynchronous operation to completion: the stream's expiry bounds it in time.
+template <class Start>
+beast::error_code await(asio::io_context& ioc, Start&& start) {
+  beast::error_code result = asio::error::would_block;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
+std::string ms_text(Clock::duration d) {
+  return std::to_string(std::chrono::duration_cast<milliseconds>(d).count()) + " ms";
+}
+
+std::string gunzip(std::string_view data, size_t limit, const std::string& url) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+    throw HttpError(HttpError::Kind::protocol, "zlib failed to start");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  int rc = Z_OK;
+  char buf[65536];
+  while (rc == Z_OK && out.size() <= limit) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
+  }
+  inflateEnd(&z);
+  if (out.size() > limit)
+    throw HttpError(HttpError::Kind::too_large, "response from " + url + " is larger than " +
+                                                    std::to_string(limit) +
+                                                    " bytes once decompressed");
+  if (rc != Z_STREAM_END)
+    throw HttpError(HttpError::Kind::protocol, "response from " + url + " is not valid gzip");
+  return out;
+}
+
+bool is_redirect(unsigned status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+}  // namespace
+
+HttpClientSettings client_settings(const HttpSettings& config) {
+  HttpClientSettings s;
+  s.timeout = milliseconds(config.timeout_ms);
+  s.connect_timeout = milliseconds(config.connect_timeout_ms);
+  s.max_response_bytes = static_cast<size_t>(config.max_response_bytes);
+  s.max_redirects = static_cast<int>(config.max_redirects);
+  s.max_retries = static_cast<int>(config.max_retries);
+  s.ca_file = config.ca_file;
+  return s;
+}
+
+struct HttpClient::Tls {
+  ssl::context context{ssl::context::tls_client};
+};
+
+HttpClient::HttpClient(HttpClientSettings settings)
+    : settings_(std::move(settings)), tls_(std::make_unique<Tls>()) {
+  beast::error_code ec;
+  tls_->context.set_default_verify_paths(ec);
+  tls_->context.set_verify_mode(ssl::verify_peer);
+  if (!settings_.ca_file.empty()) {
+    tls_->context.load_verify_file(settings_.ca_file.string(), ec);
+    if (ec)
+      throw std::runtime_error("cannot load CA file " + settings_.ca_file.string() + ": " +
+                               ec.message());
+  }
+}
+
+HttpClient::~HttpClient() = default;
+
+namespace {
+
+// One request on one connection, no redirects, no retries.
+class Exchange {
+ public:
+  Exchange(const Endpoint& target, const HttpHeaders& headers, Clock::time_point deadline,
+           const HttpClientSettings& settings, ssl::context& tls)
+      : target_(target), headers_(headers), deadline_(deadline), settings_(settings), tls_(tls) {}
+
+  HttpClientResponse run() {
+    std::optional<Endpoint> proxy = proxy_for(target_);
+    beast::tcp_stream stream(ioc_);
+    connect(stream, proxy ? *proxy : target_);
+    if (!target_.https) return request(stream, proxy ? target_.url : target_.target);
+    if (proxy) tunnel(stream);
+    beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), tls_);
+    handshake(tls);
+    return request(tls, target_.target);
+  }
+
+ private:
+  [[noreturn]] void fail(HttpError::Kind kind, const std::string& what, beast::error_code ec) {
+    if (ec == beast::error::timeout) throw HttpError(HttpError::Kind::timeout, what + " timed out");
+    throw HttpError(kind, what + " failed: " + ec.message());
+  }
+
+  void connect(beast::tcp_stream& stream, const Endpoint& to) {
+    tcp::resolver resolver(ioc_);
+    beast::error_code ec;
+    // getaddrinfo blocks this (fetch) thread; its own timeouts bound it.
+    auto addresses = resolver.resolve(to.host, to.port, ec);
+    if (ec) fail(HttpError::Kind::dns, "DNS lookup of " + to.host, ec);
+    stream.expires_at(std::min(deadline_, Clock::now() + settings_.connect_timeout));
+    ec = await(ioc_, [&](auto handler) { stream.async_connect(addresses, handler); });
+    if (ec) fail(HttpError::Kind::connect, "connect to " + to.host + ":" + to.port, ec);
+  }
+
+  // HTTPS through a proxy: CONNECT, then TLS end to end inside the tunnel.
+  void tunnel(beast::tcp_stream& stream) {
+    std::string authority = target_.host + ":" + target_.port;
+    http::request<http::empty_body> req(http::verb::connect, authority, 11);
+    req.set(http::field::host, authority);
+    stream.expires_at(deadline_);
+    beast::error_code ec =
+        await(ioc_, [&](auto handler) { http::async_write(stream, req, handler); });
+    if (ec) fail(HttpError::Kind::connect, "proxy CONNECT to " + authority, ec);
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);  // a CONNECT answer has no body
+    ec = await(ioc_,
+               [&](auto handler) { http::async_read_header(stream, buffer_, parser, handler); });
+    if (ec) fail(HttpError::Kind::connect, "proxy CONNECT to " + authority, ec);
+    if (parser.get().result_int() != 200)
+      throw HttpError(HttpError::Kind::connect, "proxy refused CONNECT to " + authority +
+                                                    ": HTTP " +
+                                                    std::to_string(parser.get().result_int()));
+  }
+
+  void handshake(beast::ssl_stream<beast::tcp_stream>& tls) {
+    if (!SSL_set_tlsext_host_name(tls.native_handle(), target_.host.c_str()))
+      throw HttpError(HttpError::Kind::tls, "cannot set TLS server name " + target_.host);
+    tls.set_verify_callback(ssl::host_name_verification(target_.host));
+    beast::get_lowest_layer(tls).expires_at(deadline_);
+    beast::error_code ec =
+        await(ioc_, [&](auto handler) { tls.async_handshake(ssl::stream_base::client, handler); });
+    if (ec) fail(HttpError::Kind::tls, "TLS handshake with " + target_.host, ec);
+  }
+
+  template <class Stream>
+  HttpClientResponse request(Stream& stream, const std::string& request_target) {
+    http::request<http::empty_body> req(http::verb::get, request_target, 11);
+    req.set(
+        http::field::host,
+        target_.host + (target_.port == (target_.https ? "443" : "80") ? "" : ":" + target_.port));
+    req.set(http::field::user_agent, "gatehouse/" GATEHOUSE_VERSION);
+    req.set(http::field::accept_encoding, "gzip");
+    req.set(http::field::connection, "close");
+    for (const auto& [name, value] : headers_) req.set(name, value);
+    beast::get_lowest_layer(stream).expires_at(deadline_);
+    beast::error_code ec =
+        await(ioc_, [&](auto handler) { http::async_write(stream, req, handler); });
+    if (ec) fail(HttpError::Kind::connect, "sending GET " + target_.url, ec);
+
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(settings_.max_response_bytes);
+    ec = await(ioc_, [&](auto handler) { http::async_read(stream, buffer_, parser, handler); });
+    if (ec == http::error::body_limit)
+      throw HttpError(HttpError::Kind::too_large,
+                      "response from " + target_.url + " is larger than " +
+                          std::to_string(settings_.max_response_bytes) + " bytes");
+    if (ec) fail(HttpError::Kind::protocol, "reading the response of GET " + target_.url, ec);
+    return convert(parser.release());
+  }
+
+  HttpClientResponse convert(http::response<http::string_body>&& res) {
+    HttpClientResponse out;
+    out.status = res.result_int();
+    out.url = target_.url;
+    for (const auto& field : res) out.headers.emplace_back(field.name_string(), field.value());
+    out.body = std::move(res.body());
+    if (beast::iequals(res[http::field::content_encoding], "gzip"))
+      out.body = gunzip(out.body, settings_.max_response_bytes, target_.url);
+    return out;
+  }
+
+  const Endpoint& target_;
+  const HttpHeaders& headers_;
+  Clock::time_point deadline_;
+  const HttpClientSettings& settings_;
+  ssl::context& tls_;
+  asio::io_context ioc_;
+  beast::flat_buffer buffer_;
+};
+
+std::string header_value(const HttpHeaders& headers, std::string_view name) {
+  for (const auto& [n, v] : headers)
+    if (beast::iequals(n, name)) return v;
+  return "";
+}
+
+}  // namespace
+
+std::optional<milliseconds> retry_wait_from_headers(const HttpHeaders& headers) {
+  auto seconds = [](std::string_view text) -> std::optional<milliseconds> {
+    long value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end == text.data() || value < 0) return std::nullopt;
+    return milliseconds(value * 1000);
+  };
+  if (auto after = seconds(header_value(headers, "Retry-After"))) return after;
+  // The Hub: RateLimit: "api";r=0;t=55 -- r requests remain, t seconds until the reset.
+  std::string rate = header_value(headers, "RateLimit");
+  size_t t = rate.find(";t=");
+  if (t != std::string::npos) return seconds(std::string_view(rate).substr(t + 3));
+  return std::nullopt;
+}
+
+HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& headers,
+                                   milliseconds timeout) const {
+  Clock::time_point started = Clock::now();
+  Clock::time_point deadline = started + (timeout.count() > 0 ? timeout : settings_.timeout);
+  for (int attempt = 0;; ++attempt) {
+    milliseconds wait = settings_.retry_base * (1 << std::min(attempt, 16));
+    std::string why;
+    try {
+      Endpoint target = parse_url(url);
+      HttpClientResponse r;
+      for (int redirects = 0;; ++redirects) {
+        r = Exchange(target, headers, deadline, settings_, tls_->context).run();
+        std::string location = header_value(r.headers, "Location");
+        if (!is_redirect(r.status) || location.empty()) break;
+        if (redirects == settings_.max_redirects)
+          throw HttpError(
+              HttpError::Kind::protocol,
+              "more than " + std::to_string(settings_.max_redirects) + " redirects from " + url);
+        boost::urls::url next;
+        auto base = boost::urls::parse_uri(target.url);
+        auto ref = boost::urls::parse_uri_reference(location);
+        if (!ref || !boost::urls::resolve(*base, *ref, next))
+          throw HttpError(HttpError::Kind::protocol, "bad redirect Location '" + location + "'");
+        target = parse_url(std::string(next.buffer()));
+      }
+      if ((r.status != 429 && r.status < 500) || attempt >= settings_.max_retries) return r;
+      wait = retry_wait_from_headers(r.headers).value_or(wait);
+      if (Clock::now() + wait >= deadline) return r;  // no time to wait: the caller decides
+      why = "answered HTTP " + std::to_string(r.status);
+    } catch (const HttpError& e) {
+      bool transient = e.kind() == HttpError::Kind::connect ||
+                       e.kind() == HttpError::Kind::timeout ||
+                       e.kind() == HttpError::Kind::protocol || e.kind() == HttpError::Kind::dns;
+      if (!transient || attempt >= settings_.max_retries || Clock::now() + wait >= deadline) throw;
+      why = e.what();
+    }
+    log_warn("GET " + url + " " + why + "; retry " + std::to_string(attempt + 1) + " of " +
+             std::to_string(settings_.max_retries) + " in " + ms_text(wait));
+    std::this_thread::sleep_for(wait);
+  }
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,73 @@
+// The HTTP client the host lends to plugins (gatehouse_host_services.http_get): HTTPS
+// with certificate checks, timeouts, bounded redirects, gzip, a size cap, proxies from
+// the environment, and retries that honour Retry-After and the Hub's RateLimit header.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gatehouse {
+
+struct HttpClientSettings {
+  std::chrono::milliseconds timeout{60000};          // whole request, retries included
+  std::chrono::milliseconds connect_timeout{10000};  // each connection attempt
+  size_t max_response_bytes = 256u << 20;            // after decompression
+  int max_redirects = 5;
+  int max_retries = 4;                        // on 429, 5xx and network errors
+  std::chrono::milliseconds retry_base{500};  // backoff 0.5 s, 1 s, 2 s, ... unless told
+  std::filesystem::path ca_file;              // trusted besides the system store
+};
+
+struct HttpSettings;
+HttpClientSettings client_settings(const HttpSettings& config);
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpClientResponse {
+  unsigned status = 0;
+  std::string url;  // after redirects
+  HttpHeaders headers;
+  std::string body;  // decompressed
+};
+
+// A transport failure, in words that say what happened and where.
+class HttpError : public std::runtime_error {
+ public:
+  enum class Kind { dns, connect, tls, timeout, protocol, too_large, bad_url };
+  HttpError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientSettings settings = {});
+  ~HttpClient();
+
+  // GETs url. A final non-2xx status is returned, not thrown: the caller decides. Throws
+  // HttpError when no response could be had. `timeout` 0 means the settings' timeout.
+  HttpClientResponse get(const std::string& url, const HttpHeaders& headers,
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+
+  const HttpClientSettings& settings() const { return settings_; }
+
+ private:
+  struct Tls;
+  HttpClientSettings settings_;
+  std::unique_ptr<Tls> tls_;
+};
+
+// How long to wait before retrying a 429/5xx: Retry-After (seconds), else the Hub's
+// `RateLimit: "api";r=0;t=55` (t seconds), else nullopt (use backoff).
+std::optional<std::chrono::milliseconds> retry_wait_from_headers(const HttpHeaders& headers);
+
+}  // namespace gatehouse
