@@ -327,7 +327,7 @@ HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& he
         auto base = boost::urls::parse_uri(target.url);
         auto ref = boost::urls::parse_uri_reference(location);
         if (!ref || !boost::urls::resolve(*base, *ref, next))
-          throw HttpError(HttpError::Kind::protocol, "bad redirect Location '" + location + "'");
+          throw HttpError(HttpError::Kind::redirect, "bad redirect Location '" + location + "'");
         target = parse_url(std::string(next.buffer()));
       }
       if ((r.status != 429 && r.status < 500) || attempt >= settings_.max_retries) return r;

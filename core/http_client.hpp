@@ -40,7 +40,7 @@ struct HttpClientResponse {
 // A transport failure, in words that say what happened and where.
 class HttpError : public std::runtime_error {
  public:
-  enum class Kind { dns, connect, tls, timeout, protocol, too_large, bad_url };
+  enum class Kind { dns, connect, tls, timeout, protocol, too_large, bad_url, redirect };
   HttpError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }
 

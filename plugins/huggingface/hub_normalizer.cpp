@@ -1,0 +1,269 @@
+#include "hub_normalizer.hpp"
+
+#include "pipeline_modalities.hpp"
+
+#include <charconv>
+
+namespace gatehouse::huggingface {
+namespace {
+
+namespace od = simdjson::ondemand;
+using sv = std::string_view;
+
+sv string_or_absent(od::value v) {
+  sv s;
+  return v.get_string().get(s) == simdjson::SUCCESS ? s : sv();
+}
+
+std::optional<int64_t> integer_or_absent(od::value v) {
+  int64_t i;
+  if (v.get_int64().get(i) == simdjson::SUCCESS) return i;
+  double d;  // some counters arrive as 1.0e3 or 12.0
+  if (v.get_double().get(d) == simdjson::SUCCESS && d >= 0 && d < 9.2e18)
+    return static_cast<int64_t>(d);
+  return std::nullopt;
+}
+
+// safetensors / gguf: {"parameters": {...}, "total": n}
+std::optional<int64_t> total_of(od::value v) {
+  od::object o;
+  if (v.get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
+  od::value total;
+  if (o.find_field_unordered("total").get(total) != simdjson::SUCCESS) return std::nullopt;
+  return integer_or_absent(total);
+}
+
+// {"provider": {"status": "live", ...}} (older) or [{"provider": "x", "status": "live"}].
+void append_providers(od::value v, std::string& out) {
+  auto add = [&out](sv provider, sv status) {
+    out += out.size() > 1 ? ",{\"provider\":" : "{\"provider\":";
+    gatehouse::json::append_string(out, provider);
+    out += ",\"status\":";
+    if (status.data())
+      gatehouse::json::append_string(out, status);
+    else
+      out += "null";
+    out += "}";
+  };
+  od::object by_name;
+  od::array list;
+  if (v.get_object().get(by_name) == simdjson::SUCCESS) {
+    for (auto field : by_name) {
+      sv name, status;
+      od::value entry;
+      if (field.unescaped_key().get(name) || field.value().get(entry)) continue;
+      od::object details;
+      if (entry.get_object().get(details) == simdjson::SUCCESS) {
+        od::value s;
+        if (details.find_field_unordered("status").get(s) == simdjson::SUCCESS)
+          status = string_or_absent(s);
+      }
+      add(name, status);
+    }
+  } else if (v.get_array().get(list) == simdjson::SUCCESS) {
+    for (auto item : list) {
+      od::object o;
+      if (item.get_object().get(o) != simdjson::SUCCESS) continue;
+      sv provider, status;
+      for (auto field : o) {
+        sv key;
+        od::value value;
+        if (field.unescaped_key().get(key) || field.value().get(value)) continue;
+        if (key == "provider") provider = string_or_absent(value);
+        if (key == "status") status = string_or_absent(value);
+      }
+      if (provider.data()) add(provider, status);
+    }
+  }
+}
+
+// What one record says, as views into the parser's buffers (valid for this record).
+struct Record {
+  sv id, model_id, author, pipeline_tag, library_name, created_at, last_modified, gate_mode;
+  std::optional<int64_t> downloads, likes, num_parameters, gguf_parameters;
+  bool gated = false;
+  std::optional<bool> is_private;
+};
+
+void read_gated(od::value v, Record& r) {
+  bool b;
+  if (v.get_bool().get(b) == simdjson::SUCCESS) {
+    r.gated = b;
+    return;
+  }
+  r.gate_mode = string_or_absent(v);  // "auto" | "manual"
+  r.gated = !r.gate_mode.empty();
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_iso8601(std::string_view t) {
+  auto number = [&](size_t at, size_t len, int& out) {
+    if (at + len > t.size()) return false;
+    auto [end, ec] = std::from_chars(t.data() + at, t.data() + at + len, out);
+    return ec == std::errc() && end == t.data() + at + len;
+  };
+  int y, mo, d, h, mi, s;
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
+      t[13] != ':' || t[16] != ':' || !number(0, 4, y) || !number(5, 2, mo) || !number(8, 2, d) ||
+      !number(11, 2, h) || !number(14, 2, mi) || !number(17, 2, s) || mo < 1 || mo > 12 || d < 1 ||
+      d > 31 || h > 23 || mi > 59 || s > 60)
+    return std::nullopt;
+  size_t at = 19;
+  while (at < t.size() && (t[at] == '.' || (t[at] >= '0' && t[at] <= '9'))) ++at;
+  int64_t offset = 0;
+  if (at < t.size() && (t[at] == '+' || t[at] == '-')) {
+    int oh, om;
+    if (!number(at + 1, 2, oh) || !number(at + 4, 2, om)) return std::nullopt;
+    offset = (t[at] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  }
+  // Days from civil (Howard Hinnant's algorithm).
+  y -= mo <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + s - offset;
+}
+
+HubNormalizer::HubNormalizer(std::string site_url) : site_url_(std::move(site_url)) {}
+
+size_t HubNormalizer::normalize(sv bytes, sv where, const OnModel& on_model) {
+  return run(bytes, where, false, on_model);
+}
+
+size_t HubNormalizer::normalize_page(sv bytes, sv where, const OnModel& on_model) {
+  return run(bytes, where, true, on_model);
+}
+
+size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on_model) {
+  padded_ = simdjson::padded_string(bytes);
+  od::document doc;
+  size_t emitted = 0;
+  auto fail = [&](const std::string& what) -> gatehouse::Error {
+    const char* at = nullptr;
+    size_t offset = doc.current_location().get(at) == simdjson::SUCCESS
+                        ? static_cast<size_t>(at - padded_.data())
+                        : bytes.size();
+    return gatehouse::Error(
+        GATEHOUSE_ERR_PARSE,
+        std::string(where) + " is not valid JSON at byte " + std::to_string(offset) + ": " + what);
+  };
+  try {
+    doc = parser_.iterate(padded_);
+    od::json_type type = doc.type();
+    if (type == od::json_type::object && !array_only) {
+      emit_record(doc.get_object(), on_model, emitted);
+    } else if (type == od::json_type::array) {
+      for (od::value item : doc.get_array()) {
+        od::object record;
+        if (item.get_object().get(record) == simdjson::SUCCESS)
+          emit_record(record, on_model, emitted);
+        else
+          ++skipped_;  // not a model record at all
+      }
+    } else {
+      throw gatehouse::Error(GATEHOUSE_ERR_PARSE,
+                             std::string(where) + (array_only ? " is not a JSON array of models"
+                                                              : " is not a model or an array of "
+                                                                "models"));
+    }
+  } catch (const simdjson::simdjson_error& e) {
+    throw fail(e.what());
+  }
+  return emitted;
+}
+
+void HubNormalizer::emit_record(od::object record, const OnModel& on_model, size_t& emitted) {
+  Record r;
+  tags_.clear();
+  providers_.clear();
+  providers_.push_back('[');  // not = "[": GCC 12 -O3 misreads that as an overlapping copy
+  for (auto field : record) {
+    sv key = field.unescaped_key();
+    od::value v = field.value();
+    if (key == "id")
+      r.id = string_or_absent(v);
+    else if (key == "modelId")
+      r.model_id = string_or_absent(v);
+    else if (key == "author")
+      r.author = string_or_absent(v);
+    else if (key == "downloads")
+      r.downloads = integer_or_absent(v);
+    else if (key == "likes")
+      r.likes = integer_or_absent(v);
+    else if (key == "pipeline_tag")
+      r.pipeline_tag = string_or_absent(v);
+    else if (key == "library_name")
+      r.library_name = string_or_absent(v);
+    else if (key == "createdAt")
+      r.created_at = string_or_absent(v);
+    else if (key == "lastModified")
+      r.last_modified = string_or_absent(v);
+    else if (key == "gated")
+      read_gated(v, r);
+    else if (key == "private") {
+      bool b;
+      if (v.get_bool().get(b) == simdjson::SUCCESS) r.is_private = b;
+    } else if (key == "safetensors")
+      r.num_parameters = total_of(v);
+    else if (key == "gguf")
+      r.gguf_parameters = total_of(v);
+    else if (key == "inferenceProviderMapping")
+      append_providers(v, providers_);
+    else if (key == "tags") {
+      od::array tags;
+      if (v.get_array().get(tags) == simdjson::SUCCESS)
+        for (auto tag : tags) {
+          sv s;
+          if (tag.get_string().get(s) == simdjson::SUCCESS) tags_.push_back(s);
+        }
+    }
+  }
+  if (r.id.empty()) r.id = r.model_id;
+  if (r.id.empty()) {
+    ++skipped_;  // nothing to name it by
+    return;
+  }
+  url_ = site_url_ + "/" + std::string(r.id);
+  std::optional<int64_t> parameters = r.num_parameters ? r.num_parameters : r.gguf_parameters;
+  providers_ += "]";
+
+  metrics_.reset();
+  metrics_.integer("downloads", r.downloads)
+      .integer("likes", r.likes)
+      .string_or_null("pipeline_tag", r.pipeline_tag)
+      .integer("num_parameters", parameters)
+      .boolean("gated", r.gated)
+      .string_or_null("gate_mode", r.gate_mode.empty() ? sv() : r.gate_mode);
+  if (r.is_private)
+    metrics_.boolean("private", *r.is_private);
+  else
+    metrics_.null("private");
+  metrics_.string_or_null("last_modified", r.last_modified)
+      .string_or_null("created_at", r.created_at)
+      .string_or_null("author", r.author)
+      .string_or_null("library_name", r.library_name)
+      .string("url", url_)
+      .strings("tags", tags_)
+      .raw("inference_providers", providers_);
+
+  Modalities modalities = modalities_of(r.pipeline_tag);
+  gatehouse::Model m;
+  m.id = r.id;
+  m.provider_slug = r.author;  // absent: the host takes the id's owner part
+  m.provider_site_url = url_;
+  m.created = r.created_at.data() ? parse_iso8601(r.created_at) : std::nullopt;
+  m.downloads = r.downloads;
+  m.likes = r.likes;
+  m.pipeline_tag = r.pipeline_tag;
+  m.input_modalities = modalities.inputs;
+  m.output_modalities = modalities.outputs;
+  m.metrics_key = "huggingface_metrics";
+  m.metrics_json = metrics_.finish();
+  on_model(m);
+  ++emitted;
+}
+
+}  // namespace gatehouse::huggingface

@@ -1,0 +1,37 @@
+// The Hub's list API on the wire: the URLs we ask for and the Link header it pages with.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gatehouse::huggingface {
+
+// The fields the catalog uses, asked for with one `expand` parameter each (as the
+// official clients do) instead of full=true, which ships every file name of every repo.
+inline constexpr std::string_view expanded_fields[] = {"author",
+                                                       "downloads",
+                                                       "likes",
+                                                       "pipeline_tag",
+                                                       "library_name",
+                                                       "tags",
+                                                       "gated",
+                                                       "private",
+                                                       "lastModified",
+                                                       "createdAt",
+                                                       "safetensors",
+                                                       "gguf",
+                                                       "inferenceProviderMapping",
+                                                       "trendingScore"};
+
+std::string percent_encode(std::string_view text);
+
+// base + path + "?k=v&..." with every key and value percent-encoded.
+std::string make_url(std::string_view base, std::string_view path,
+                     const std::vector<std::pair<std::string, std::string>>& params);
+
+// The URL of rel="next" in a Link header, or "" when there is none.
+std::string next_link(std::string_view link_header);
+
+}  // namespace gatehouse::huggingface

@@ -1,0 +1,195 @@
+// The Hugging Face Hub as a gateway: walks GET {base_url}/api/models by its Link cursor,
+// once per sort, merges the walks by id, and adds the essential models the lists lack.
+#include "hub_normalizer.hpp"
+#include "hub_query.hpp"
+
+#include <gatehouse/plugin.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <unordered_set>
+
+namespace gatehouse::huggingface {
+namespace {
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    std::string_view item = text.substr(0, text.find(','));
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+size_t positive(const gatehouse::Host& host, std::string_view key, std::string_view fallback,
+                size_t max) {
+  std::string_view text = host.option_or(key, fallback);
+  size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > max)
+    throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option '" + std::string(key) +
+                                                     "' must be a whole number from 1 to " +
+                                                     std::to_string(max));
+  return value;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// "HTTP 503 from URL: <first bytes>", for a response that is not a success.
+std::string failure_of(const gatehouse::HttpResponse& r, std::string_view url) {
+  std::string body(r.body.substr(0, 200));
+  for (char& c : body)
+    if (c == '\n' || c == '\r') c = ' ';
+  return "HTTP " + std::to_string(r.status) + " from " + std::string(url) +
+         (body.empty() ? "" : ": " + body);
+}
+
+class HuggingFacePlugin {
+ public:
+  explicit HuggingFacePlugin(gatehouse::Host host)
+      : host_(host), normalizer_(std::string(trimmed_base(host))) {
+    host_.require_known_options({"base_url", "inference_provider", "pipeline_tag", "search",
+                                 "author", "filter", "sorts", "page_size", "max_models",
+                                 "token_env", "essential_models", "mode"});
+    base_url_ = trimmed_base(host);
+    if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://"))
+      throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'base_url' must be an http(s) URL");
+    sorts_ = split_list(host_.option_or("sorts", "likes,downloads"));
+    if (sorts_.empty())
+      throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'sorts' names no sort");
+    page_size_ = positive(host_, "page_size", "1000", 10000);
+    max_models_ = positive(host_, "max_models", "5000", 1000000);
+    essential_ = split_list(host_.option_or("essential_models", "katanemo/Arch-Router-1.5B"));
+    std::string_view mode = host_.option_or("mode", "expand");
+    if (mode != "expand" && mode != "full")
+      throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'mode' must be expand or full");
+    full_ = mode == "full";
+    std::string token_env(host_.option_or("token_env", "HUG_API_KEY"));
+    const char* token = std::getenv(token_env.c_str());
+    if (!token || !*token) token = std::getenv("HF_TOKEN");
+    if (token && *token) authorization_ = std::string("Bearer ") + token;
+    for (std::string_view key :
+         {"inference_provider", "pipeline_tag", "search", "author", "filter"}) {
+      std::string_view fallback = key == "inference_provider" ? "hf-inference" : "";
+      std::string_view value = host_.option_or(key, fallback);
+      if (!value.empty()) filters_.emplace_back(key, value);
+    }
+  }
+
+  void fetch(gatehouse::ModelSink& sink) {
+    std::unordered_set<std::string> seen;
+    for (const std::string& sort : sorts_) walk(sort, seen, sink);
+    for (const std::string& id : essential_)
+      if (!seen.count(lower(id))) fetch_essential(id, seen, sink);
+  }
+
+  void normalize(std::string_view bytes, gatehouse::ModelSink& sink) {
+    normalizer_.normalize(bytes, "the input", [&](const gatehouse::Model& m) { sink.emit(m); });
+  }
+
+ private:
+  static std::string_view trimmed_base(const gatehouse::Host& host) {
+    std::string_view base = host.option_or("base_url", "https://huggingface.co");
+    while (base.ends_with('/')) base.remove_suffix(1);
+    return base;
+  }
+
+  std::vector<std::pair<std::string, std::string>> fields() const {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (full_) {
+      params.emplace_back("full", "true");
+    } else {
+      for (std::string_view field : expanded_fields) params.emplace_back("expand", field);
+    }
+    return params;
+  }
+
+  std::vector<gatehouse::HttpHeader> headers() const {
+    std::vector<gatehouse::HttpHeader> h{{"Accept", "application/json"}};
+    if (!authorization_.empty()) h.push_back({"Authorization", authorization_});
+    return h;
+  }
+
+  // One sort's walk: page after page by the Link cursor (the Hub ignores offsets).
+  void walk(const std::string& sort, std::unordered_set<std::string>& seen,
+            gatehouse::ModelSink& sink) {
+    auto params = filters_;
+    params.emplace_back("sort", sort);
+    params.emplace_back("direction", "-1");
+    params.emplace_back("limit", std::to_string(page_size_));
+    for (auto& f : fields()) params.push_back(std::move(f));
+    std::string url = make_url(base_url_, "/api/models", params);
+    size_t walked = 0, pages = 0;
+    while (!url.empty() && walked < max_models_) {
+      std::string next;
+      host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
+        if (r.status < 200 || r.status > 299)
+          throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, failure_of(r, url));
+        normalizer_.normalize_page(r.body, url, [&](const gatehouse::Model& m) {
+          if (walked >= max_models_) return;
+          ++walked;
+          if (seen.insert(lower(m.id)).second) sink.emit(m);
+        });
+        next = next_link(r.header("Link").value_or(""));
+      });
+      url = std::move(next);
+      ++pages;
+    }
+    host_.info("sort=" + sort + ": " + std::to_string(walked) + " models in " +
+               std::to_string(pages) + " page(s)");
+  }
+
+  // An essential model the lists lacked, by its own URL. Its absence is logged, not fatal.
+  void fetch_essential(const std::string& id, std::unordered_set<std::string>& seen,
+                       gatehouse::ModelSink& sink) {
+    std::string path = "/api/models/";
+    for (std::string_view part : split_by_slash(id)) path += percent_encode(part) + "/";
+    path.pop_back();
+    std::string url = make_url(base_url_, path, fields());
+    try {
+      host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
+        if (r.status < 200 || r.status > 299)
+          throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, failure_of(r, url));
+        normalizer_.normalize(r.body, url, [&](const gatehouse::Model& m) {
+          if (seen.insert(lower(m.id)).second) sink.emit(m);
+        });
+      });
+    } catch (const gatehouse::Error& e) {
+      if (e.status() == GATEHOUSE_ERR_STOPPED) throw;
+      host_.warn("essential model " + id + " left out: " + e.what());
+    }
+  }
+
+  static std::vector<std::string_view> split_by_slash(std::string_view id) {
+    std::vector<std::string_view> parts;
+    while (!id.empty()) {
+      std::string_view part = id.substr(0, id.find('/'));
+      parts.push_back(part);
+      id.remove_prefix(std::min(id.size(), part.size() + 1));
+    }
+    return parts;
+  }
+
+  gatehouse::Host host_;
+  HubNormalizer normalizer_;
+  std::string base_url_;
+  std::vector<std::string> sorts_, essential_;
+  std::vector<std::pair<std::string, std::string>> filters_;
+  size_t page_size_ = 1000, max_models_ = 5000;
+  bool full_ = false;
+  std::string authorization_;  // never logged
+};
+
+}  // namespace
+}  // namespace gatehouse::huggingface
+
+GATEHOUSE_PLUGIN(gatehouse::huggingface::HuggingFacePlugin, "huggingface", "1.0.0",
+                 "Hugging Face Hub models, walked by cursor across sorts")

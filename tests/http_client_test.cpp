@@ -1,0 +1,218 @@
+// The host's HTTP client against fake upstreams on 127.0.0.1.
+#include "http_client.hpp"
+#include "gzip.hpp"
+#include "support/fake_upstream.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+
+namespace gatehouse {
+namespace {
+
+using namespace std::chrono_literals;
+using test::CannedReply;
+using test::FakeUpstream;
+using test::SeenRequest;
+using Clock = std::chrono::steady_clock;
+
+HttpClientSettings quick() {
+  HttpClientSettings s;
+  s.timeout = 10s;
+  s.retry_base = 10ms;
+  return s;
+}
+
+std::string header(const HttpClientResponse& r, const std::string& name) {
+  for (const auto& [n, v] : r.headers)
+    if (n == name) return v;
+  return "";
+}
+
+// Sets an environment variable for one test and restores it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    value ? setenv(name, value, 1) : unsetenv(name);
+  }
+  ~ScopedEnv() { old_.empty() ? unsetenv(name_) : setenv(name_, old_.c_str(), 1); }
+
+ private:
+  const char* name_;
+  std::string old_;
+};
+
+TEST(HttpClient, GetsBodyHeadersAndSendsItsOwn) {
+  FakeUpstream up([](const SeenRequest&) {
+    return CannedReply{200, {{"Link", "<x>; rel=\"next\""}}, "[1,2]"};
+  });
+  HttpClient client(quick());
+  auto r = client.get(up.url("/api/models?limit=2"), {{"Authorization", "Bearer t"}});
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "[1,2]");
+  EXPECT_EQ(header(r, "Link"), "<x>; rel=\"next\"");
+  EXPECT_EQ(r.url, up.url("/api/models?limit=2"));
+  auto seen = up.requests().at(0);
+  EXPECT_EQ(seen.target, "/api/models?limit=2");
+  EXPECT_EQ(seen.headers["authorization"], "Bearer t");
+  EXPECT_EQ(seen.headers["accept-encoding"], "gzip");
+  EXPECT_EQ(seen.headers["host"], "127.0.0.1:" + std::to_string(up.port()));
+}
+
+TEST(HttpClient, DecompressesGzipBodies) {
+  std::string body(100000, 'x');
+  FakeUpstream up([&](const SeenRequest&) {
+    return CannedReply{200, {{"Content-Encoding", "gzip"}}, gzip(body)};
+  });
+  EXPECT_EQ(HttpClient(quick()).get(up.url("/"), {}).body, body);
+}
+
+TEST(HttpClient, FollowsRedirectsButNotForever) {
+  FakeUpstream up([](const SeenRequest& r) {
+    if (r.target == "/old") return CannedReply{301, {{"Location", "/new?x=1"}}, ""};
+    if (r.target == "/loop") return CannedReply{302, {{"Location", "/loop"}}, ""};
+    return CannedReply{200, {}, "here"};
+  });
+  HttpClient client(quick());
+  auto r = client.get(up.url("/old"), {});
+  EXPECT_EQ(r.body, "here");
+  EXPECT_EQ(r.url, up.url("/new?x=1"));
+  try {
+    client.get(up.url("/loop"), {});
+    FAIL();
+  } catch (const HttpError& e) {
+    EXPECT_EQ(std::string(e.what()), "more than 5 redirects from " + up.url("/loop"));
+  }
+}
+
+TEST(HttpClient, RetriesA500ThenSucceeds) {
+  std::atomic<int> calls = 0;
+  FakeUpstream up([&](const SeenRequest&) {
+    return ++calls == 1 ? CannedReply{500, {}, "oops"} : CannedReply{200, {}, "ok"};
+  });
+  EXPECT_EQ(HttpClient(quick()).get(up.url("/"), {}).body, "ok");
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(HttpClient, WaitsAsTheHubsRateLimitHeaderSays) {
+  std::atomic<int> calls = 0;
+  FakeUpstream up([&](const SeenRequest&) {
+    if (++calls == 1) return CannedReply{429, {{"RateLimit", "\"api\";r=0;t=1"}}, "slow down"};
+    return CannedReply{200, {}, "ok"};
+  });
+  auto started = Clock::now();
+  EXPECT_EQ(HttpClient(quick()).get(up.url("/"), {}).body, "ok");
+  EXPECT_GE(Clock::now() - started, 1s);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(HttpClient, RetryAfterIsHonoured) {
+  EXPECT_EQ(retry_wait_from_headers({{"Retry-After", "7"}}), 7s);
+  EXPECT_EQ(retry_wait_from_headers({{"ratelimit", "\"api\";r=0;t=55"}}), 55s);
+  EXPECT_EQ(retry_wait_from_headers({{"RateLimit", "\"api\";r=10"}}), std::nullopt);
+  EXPECT_EQ(retry_wait_from_headers({{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}}),
+            std::nullopt);
+}
+
+TEST(HttpClient, GivesTheLastAnswerWhenRetriesRunOut) {
+  std::atomic<int> calls = 0;
+  FakeUpstream up([&](const SeenRequest&) {
+    ++calls;
+    return CannedReply{503, {}, "down"};
+  });
+  HttpClientSettings s = quick();
+  s.max_retries = 2;
+  auto r = HttpClient(s).get(up.url("/"), {});
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.body, "down");
+  EXPECT_EQ(calls, 3);
+}
+
+TEST(HttpClient, DoesNotWaitPastItsTimeout) {
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{429, {{"Retry-After", "30"}}, ""}; });
+  auto started = Clock::now();
+  EXPECT_EQ(HttpClient(quick()).get(up.url("/"), {}, 2s).status, 429u);
+  EXPECT_LT(Clock::now() - started, 2s);
+}
+
+TEST(HttpClient, ConnectFailureSaysWhere) {
+  uint16_t port;
+  {
+    FakeUpstream closed([](const SeenRequest&) { return CannedReply{}; });
+    port = closed.port();
+  }
+  HttpClientSettings s = quick();
+  s.max_retries = 1;
+  try {
+    HttpClient(s).get("http://127.0.0.1:" + std::to_string(port) + "/x", {});
+    FAIL();
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.kind(), HttpError::Kind::connect);
+    EXPECT_EQ(std::string(e.what()),
+              "connect to 127.0.0.1:" + std::to_string(port) + " failed: Connection refused");
+  }
+}
+
+TEST(HttpClient, ASlowUpstreamTimesOut) {
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{200, {}, "late", 1s}; });
+  HttpClientSettings s = quick();
+  s.max_retries = 0;
+  auto started = Clock::now();
+  try {
+    HttpClient(s).get(up.url("/slow"), {}, 300ms);
+    FAIL();
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.kind(), HttpError::Kind::timeout);
+    EXPECT_EQ(std::string(e.what()),
+              "reading the response of GET " + up.url("/slow") + " timed out");
+  }
+  EXPECT_LT(Clock::now() - started, 2s);
+}
+
+TEST(HttpClient, CapsTheResponseSize) {
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{200, {}, std::string(5000, 'x')}; });
+  HttpClientSettings s = quick();
+  s.max_response_bytes = 4096;
+  EXPECT_THROW(HttpClient(s).get(up.url("/"), {}), HttpError);
+  FakeUpstream bomb([](const SeenRequest&) {
+    return CannedReply{200, {{"Content-Encoding", "gzip"}}, gzip(std::string(100000, 'x'))};
+  });
+  try {
+    HttpClient(s).get(bomb.url("/"), {});
+    FAIL();
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.kind(), HttpError::Kind::too_large);
+  }
+}
+
+TEST(HttpClient, RejectsWhatIsNotAnHttpUrl) {
+  for (const char* url : {"ftp://example.com/x", "not a url", "http:///nohost"}) {
+    try {
+      HttpClient(quick()).get(url, {});
+      FAIL() << url;
+    } catch (const HttpError& e) {
+      EXPECT_EQ(e.kind(), HttpError::Kind::bad_url) << url;
+    }
+  }
+}
+
+TEST(HttpClient, GoesThroughHttpProxyUnlessNoProxySaysOtherwise) {
+  FakeUpstream proxy([](const SeenRequest&) { return CannedReply{200, {}, "via proxy"}; });
+  FakeUpstream origin([](const SeenRequest&) { return CannedReply{200, {}, "direct"}; });
+  ScopedEnv http_proxy("HTTP_PROXY", proxy.url().c_str());
+  ScopedEnv lower("http_proxy", nullptr);
+  {
+    ScopedEnv no_proxy("NO_PROXY", "example.com,.internal");
+    EXPECT_EQ(HttpClient(quick()).get(origin.url("/a?b=1"), {}).body, "via proxy");
+    EXPECT_EQ(proxy.requests().at(0).target, origin.url("/a?b=1")) << "absolute form";
+  }
+  {
+    ScopedEnv no_proxy("NO_PROXY", "localhost, 127.0.0.1");
+    EXPECT_EQ(HttpClient(quick()).get(origin.url("/a"), {}).body, "direct");
+  }
+}
+
+}  // namespace
+}  // namespace gatehouse

@@ -1,0 +1,42 @@
+// A fake upstream on 127.0.0.1 for tests: answers each request with what the test's
+// handler returns, and records every request it saw.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gatehouse::test {
+
+struct SeenRequest {
+  std::string method;
+  std::string target;                          // as sent: origin form, or absolute through a proxy
+  std::map<std::string, std::string> headers;  // names lower-cased
+};
+
+struct CannedReply {
+  unsigned status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds delay{0};  // before answering
+};
+
+class FakeUpstream {
+ public:
+  using Handler = std::function<CannedReply(const SeenRequest&)>;
+  explicit FakeUpstream(Handler handler);
+  ~FakeUpstream();
+
+  uint16_t port() const;
+  std::string url(const std::string& path = "") const;
+  std::vector<SeenRequest> requests() const;
+
+ private:
+  struct Impl;  // keeps Asio out of this header
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gatehouse::test
