@@ -34,7 +34,24 @@ std::string make_url(std::string_view base, std::string_view path,
 }
 
 // RFC 8288: Link: <url>; rel="next", <url2>; rel="prev"
-std::string next_link(std::string_view header) {
+namespace {
+
+// "https://host:port/path" -> "https://host:port"
+std::string_view origin_of(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  return url.substr(0, url.find('/', scheme + 3));
+}
+
+std::string resolve(std::string_view link, std::string_view page_url) {
+  if (link.find("://") != std::string_view::npos) return std::string(link);
+  if (link.starts_with("/")) return std::string(origin_of(page_url)) + std::string(link);
+  return "";  // a relative path the Hub never sends: stop rather than guess
+}
+
+}  // namespace
+
+std::string next_link(std::string_view header, std::string_view page_url) {
   size_t pos = 0;
   while ((pos = header.find('<', pos)) != std::string_view::npos) {
     size_t close = header.find('>', pos);
@@ -45,7 +62,7 @@ std::string next_link(std::string_view header) {
         close + 1, end == std::string_view::npos ? std::string_view::npos : end - close - 1);
     if (params.find("rel=\"next\"") != std::string_view::npos ||
         params.find("rel=next") != std::string_view::npos)
-      return std::string(url);
+      return resolve(url, page_url);
     pos = close + 1;
   }
   return "";

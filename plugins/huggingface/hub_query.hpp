@@ -31,7 +31,8 @@ std::string percent_encode(std::string_view text);
 std::string make_url(std::string_view base, std::string_view path,
                      const std::vector<std::pair<std::string, std::string>>& params);
 
-// The URL of rel="next" in a Link header, or "" when there is none.
-std::string next_link(std::string_view link_header);
+// The URL of rel="next" in a Link header, resolved against the URL of the page that
+// carried it (the Hub sends absolute URLs; a path is accepted too), or "" when none.
+std::string next_link(std::string_view link_header, std::string_view page_url);
 
 }  // namespace gatehouse::huggingface

@@ -138,7 +138,7 @@ class HuggingFacePlugin {
           ++walked;
           if (seen.insert(lower(m.id)).second) sink.emit(m);
         });
-        next = next_link(r.header("Link").value_or(""));
+        next = next_link(r.header("Link").value_or(""), r.url);
       });
       url = std::move(next);
       ++pages;
