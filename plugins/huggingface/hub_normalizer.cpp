@@ -141,9 +141,12 @@ size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on
   padded_ = simdjson::padded_string(bytes);
   od::document doc;
   size_t emitted = 0;
+  bool started = false;
+  // Where the reading stopped; before the document could start, stage 1 failed, which
+  // for a truncated page means the end of the bytes.
   auto fail = [&](const std::string& what) -> gatehouse::Error {
     const char* at = nullptr;
-    size_t offset = doc.current_location().get(at) == simdjson::SUCCESS
+    size_t offset = started && doc.current_location().get(at) == simdjson::SUCCESS
                         ? static_cast<size_t>(at - padded_.data())
                         : bytes.size();
     return gatehouse::Error(
@@ -152,6 +155,7 @@ size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on
   };
   try {
     doc = parser_.iterate(padded_);
+    started = true;
     od::json_type type = doc.type();
     if (type == od::json_type::object && !array_only) {
       emit_record(doc.get_object(), on_model, emitted);
