@@ -38,7 +38,7 @@ class HubNormalizer {
 
   std::string site_url_;
   simdjson::ondemand::parser parser_;
-  simdjson::padded_string padded_;
+  std::vector<char> buffer_;  // the bytes plus simdjson's padding, reused across calls
   // Reused per record, so normalizing allocates little.
   gatehouse::json::ObjectWriter metrics_;
   std::string url_;

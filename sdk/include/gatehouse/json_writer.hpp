@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,18 +14,39 @@
 
 namespace gatehouse::json {
 
+namespace detail {
+// True when any of the 8 bytes is below 0x20, '"' or '\\' (bit tricks: "hasless" and
+// "haszero"; exact about whether such a byte exists).
+inline bool word_needs_escape(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+  return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+          ((backslash - ones) & ~backslash)) &
+         highs;
+}
+}  // namespace detail
+
 // Appends text as a quoted JSON string, escaping quotes, backslashes and control bytes.
+// Most text needs no escape: it is checked 8 bytes at a time and copied in whole runs.
 inline void append_string(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && c != '"' && c != '\\') {
-      out.push_back(c);
-      continue;
+  size_t clean = 0;  // start of the run not yet copied
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i + 8 <= text.size()) {
+      uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      if (!detail::word_needs_escape(word)) {
+        i += 7;
+        continue;
+      }
     }
+    auto u = static_cast<unsigned char>(text[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(text.data() + clean, i - clean);
+    clean = i + 1;
     out.push_back('\\');
-    switch (c) {
+    switch (u) {
       case '"': out.push_back('"'); break;
       case '\\': out.push_back('\\'); break;
       case '\n': out.push_back('n'); break;
@@ -38,6 +60,7 @@ inline void append_string(std::string& out, std::string_view text) {
         out.push_back(hex[u & 0xf]);
     }
   }
+  out.append(text.data() + clean, text.size() - clean);
   out.push_back('"');
 }
 
