@@ -2,11 +2,21 @@
 #include "http_client.hpp"
 #include "gzip.hpp"
 #include "support/fake_upstream.hpp"
+#include "support/paths.hpp"
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <thread>
 
 namespace gatehouse {
 namespace {
@@ -211,6 +221,150 @@ TEST(HttpClient, GoesThroughHttpProxyUnlessNoProxySaysOtherwise) {
   {
     ScopedEnv no_proxy("NO_PROXY", "localhost, 127.0.0.1");
     EXPECT_EQ(HttpClient(quick()).get(origin.url("/a"), {}).body, "direct");
+  }
+}
+
+class HttpsClient : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    identity_ = new test::TlsIdentity(test::make_self_signed_identity());
+  }
+  static void TearDownTestSuite() { delete identity_; }
+  static inline test::TlsIdentity* identity_ = nullptr;
+};
+
+TEST_F(HttpsClient, RefusesACertificateNoTrustedAuthoritySigned) {
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{200, {}, "secret"}; }, *identity_);
+  HttpClientSettings s = quick();
+  s.max_retries = 0;
+  try {
+    HttpClient(s).get(up.url("/"), {});
+    FAIL();
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.kind(), HttpError::Kind::tls);
+    EXPECT_NE(std::string(e.what()).find(
+                  "TLS handshake with 127.0.0.1 failed: certificate verify failed"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(HttpsClient, TrustsItWithTheConfiguredCaFile) {
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{200, {}, "secret"}; }, *identity_);
+  test::TempDir dir;
+  std::ofstream(dir.path() / "ca.pem") << identity_->certificate_pem;
+  HttpClientSettings s = quick();
+  s.ca_file = dir.path() / "ca.pem";
+  auto r = HttpClient(s).get(up.url("/models"), {});
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "secret");
+  EXPECT_EQ(up.requests().at(0).target, "/models");
+}
+
+TEST_F(HttpsClient, RefusesACertificateForAnotherHost) {
+  test::TlsIdentity other = test::make_self_signed_identity("127.0.0.2");
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{200, {}, "secret"}; }, other);
+  test::TempDir dir;
+  std::ofstream(dir.path() / "ca.pem") << other.certificate_pem;
+  HttpClientSettings s = quick();
+  s.ca_file = dir.path() / "ca.pem";
+  s.max_retries = 0;
+  EXPECT_THROW(HttpClient(s).get(up.url("/"), {}), HttpError);
+}
+
+// A one-connection HTTP CONNECT proxy: records the CONNECT line, then relays bytes.
+class ConnectProxy {
+ public:
+  ConnectProxy() : listen_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(listen_, 1);
+    getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { relay_one(); });
+  }
+  ~ConnectProxy() {
+    shutdown(listen_, SHUT_RDWR);
+    close(listen_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string request_line() {
+    std::lock_guard lock(mutex_);
+    return request_line_;
+  }
+
+ private:
+  void relay_one() {
+    int client = accept(listen_, nullptr, nullptr);
+    if (client < 0) return;
+    std::string head;
+    char c;
+    while (head.find("\r\n\r\n") == std::string::npos && recv(client, &c, 1, 0) == 1) head += c;
+    {
+      std::lock_guard lock(mutex_);
+      request_line_ = head.substr(0, head.find("\r\n"));
+    }
+    size_t colon = head.find(':', 8);
+    int port = std::stoi(head.substr(colon + 1));
+    int upstream = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    std::string ok = "HTTP/1.1 200 Connection established\r\n\r\n";
+    send(client, ok.data(), ok.size(), MSG_NOSIGNAL);
+    pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+    for (bool open = true; open && poll(fds, 2, 5000) > 0;) {
+      for (int i = 0; i < 2; ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+        char buf[16384];
+        ssize_t n = recv(fds[i].fd, buf, sizeof buf, 0);
+        if (n <= 0)
+          open = false;
+        else
+          send(fds[1 - i].fd, buf, static_cast<size_t>(n), MSG_NOSIGNAL);
+      }
+    }
+    close(upstream);
+    close(client);
+  }
+
+  int listen_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::string request_line_;
+};
+
+TEST_F(HttpsClient, TunnelsThroughAnHttpsProxyWithConnect) {
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{200, {}, "tunnelled"}; }, *identity_);
+  ConnectProxy proxy;
+  ScopedEnv https_proxy("HTTPS_PROXY", proxy.url().c_str());
+  ScopedEnv no_proxy("NO_PROXY", nullptr);
+  ScopedEnv lower_no_proxy("no_proxy", nullptr);
+  test::TempDir dir;
+  std::ofstream(dir.path() / "ca.pem") << identity_->certificate_pem;
+  HttpClientSettings s = quick();
+  s.ca_file = dir.path() / "ca.pem";
+  s.max_retries = 0;
+  EXPECT_EQ(HttpClient(s).get(up.url("/x"), {}).body, "tunnelled");
+  EXPECT_EQ(proxy.request_line(), "CONNECT 127.0.0.1:" + std::to_string(up.port()) + " HTTP/1.1");
+}
+
+TEST(HttpClientSettingsTest, AnUnreadableCaFileIsAClearError) {
+  HttpClientSettings s;
+  s.ca_file = "/nonexistent/ca.pem";
+  try {
+    HttpClient client(s);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot load CA file /nonexistent/ca.pem"),
+              std::string::npos);
   }
 }
 

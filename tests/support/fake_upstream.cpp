@@ -1,10 +1,12 @@
 #include "support/fake_upstream.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace gatehouse::test {
@@ -12,17 +14,21 @@ namespace gatehouse::test {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 struct FakeUpstream::Impl {
   explicit Impl(Handler h) : handler(std::move(h)) {}
   void serve();
+  template <class Stream>
+  void answer(Stream& stream);
   bool stopping() {
     std::lock_guard lock(mutex);
     return stop;
   }
 
   Handler handler;
+  std::optional<ssl::context> tls;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
   std::mutex mutex;
@@ -32,6 +38,14 @@ struct FakeUpstream::Impl {
 };
 
 FakeUpstream::FakeUpstream(Handler handler) : impl_(std::make_unique<Impl>(std::move(handler))) {
+  impl_->thread = std::thread([this] { impl_->serve(); });
+}
+
+FakeUpstream::FakeUpstream(Handler handler, const TlsIdentity& identity)
+    : impl_(std::make_unique<Impl>(std::move(handler))) {
+  impl_->tls.emplace(ssl::context::tls_server);
+  impl_->tls->use_certificate_chain(asio::buffer(identity.certificate_pem));
+  impl_->tls->use_private_key(asio::buffer(identity.private_key_pem), ssl::context::pem);
   impl_->thread = std::thread([this] { impl_->serve(); });
 }
 
@@ -51,7 +65,8 @@ FakeUpstream::~FakeUpstream() {
 uint16_t FakeUpstream::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 std::string FakeUpstream::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port()) + path;
+  return (impl_->tls ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port()) +
+         path;
 }
 
 std::vector<SeenRequest> FakeUpstream::requests() const {
@@ -66,31 +81,45 @@ void FakeUpstream::Impl::serve() {
     acceptor.accept(socket, ec);
     if (stopping()) return;
     if (ec) continue;
-    // One request per connection: the host's client always sends Connection: close.
-    beast::flat_buffer buffer;
-    http::request<http::string_body> req;
-    http::read(socket, buffer, req, ec);
-    if (ec) continue;
-    SeenRequest seen{std::string(req.method_string()), std::string(req.target()), {}};
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      seen.headers[name] = std::string(field.value());
+    if (!tls) {
+      answer(socket);
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      continue;
     }
-    {
-      std::lock_guard lock(mutex);
-      requests.push_back(seen);
-    }
-    CannedReply reply = handler(seen);
-    std::this_thread::sleep_for(reply.delay);
-    http::response<http::string_body> res(static_cast<http::status>(reply.status), 11);
-    for (const auto& [name, value] : reply.headers) res.set(name, value);
-    res.body() = reply.body;
-    res.keep_alive(false);
-    res.prepare_payload();
-    http::write(socket, res, ec);
-    socket.shutdown(tcp::socket::shutdown_both, ec);
+    ssl::stream<tcp::socket> stream(std::move(socket), *tls);
+    stream.handshake(ssl::stream_base::server, ec);
+    if (ec) continue;  // e.g. a client that refused our certificate
+    answer(stream);
+    stream.shutdown(ec);
   }
+}
+
+// One request per connection: the host's client always sends Connection: close.
+template <class Stream>
+void FakeUpstream::Impl::answer(Stream& stream) {
+  beast::error_code ec;
+  beast::flat_buffer buffer;
+  http::request<http::string_body> req;
+  http::read(stream, buffer, req, ec);
+  if (ec) return;
+  SeenRequest seen{std::string(req.method_string()), std::string(req.target()), {}};
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    seen.headers[name] = std::string(field.value());
+  }
+  {
+    std::lock_guard lock(mutex);
+    requests.push_back(seen);
+  }
+  CannedReply reply = handler(seen);
+  std::this_thread::sleep_for(reply.delay);
+  http::response<http::string_body> res(static_cast<http::status>(reply.status), 11);
+  for (const auto& [name, value] : reply.headers) res.set(name, value);
+  res.body() = reply.body;
+  res.keep_alive(false);
+  res.prepare_payload();
+  http::write(stream, res, ec);
 }
 
 }  // namespace gatehouse::test

@@ -2,6 +2,8 @@
 // handler returns, and records every request it saw.
 #pragma once
 
+#include "support/tls_identity.hpp"
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -28,10 +30,12 @@ class FakeUpstream {
  public:
   using Handler = std::function<CannedReply(const SeenRequest&)>;
   explicit FakeUpstream(Handler handler);
+  // Serves HTTPS with this certificate and key (PEM) instead of plain HTTP.
+  FakeUpstream(Handler handler, const TlsIdentity& tls);
   ~FakeUpstream();
 
   uint16_t port() const;
-  std::string url(const std::string& path = "") const;
+  std::string url(const std::string& path = "") const;  // http:// or https://
   std::vector<SeenRequest> requests() const;
 
  private:
