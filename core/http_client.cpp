@@ -335,16 +335,28 @@ HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& he
       if (Clock::now() + wait >= deadline) return r;  // no time to wait: the caller decides
       why = "answered HTTP " + std::to_string(r.status);
     } catch (const HttpError& e) {
-      bool transient = e.kind() == HttpError::Kind::connect ||
-                       e.kind() == HttpError::Kind::timeout ||
-                       e.kind() == HttpError::Kind::protocol || e.kind() == HttpError::Kind::dns;
-      if (!transient || attempt >= settings_.max_retries || Clock::now() + wait >= deadline) throw;
+      if (!e.transient() || attempt >= settings_.max_retries || Clock::now() + wait >= deadline)
+        throw;
       why = e.what();
     }
     log_warn("GET " + url + " " + why + "; retry " + std::to_string(attempt + 1) + " of " +
              std::to_string(settings_.max_retries) + " in " + ms_text(wait));
-    std::this_thread::sleep_for(wait);
+    if (!pause(wait))
+      throw HttpError(HttpError::Kind::stopped, "GET " + url + " stopped: shutting down");
   }
+}
+
+void HttpClient::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopped_ = true;
+  }
+  stop_signal_.notify_all();
+}
+
+bool HttpClient::pause(milliseconds wait) const {
+  std::unique_lock lock(stop_mutex_);
+  return !stop_signal_.wait_for(lock, wait, [this] { return stopped_; });
 }
 
 }  // namespace gatehouse

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -40,12 +42,15 @@ struct HttpClientResponse {
 // A transport failure, in words that say what happened and where.
 class HttpError : public std::runtime_error {
  public:
-  enum class Kind { dns, connect, tls, timeout, protocol, too_large, bad_url, redirect };
-  HttpError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  enum class Kind { dns, connect, tls, timeout, protocol, too_large, bad_url, redirect, stopped };
+  HttpError(Kind kind, const std::string& message, bool transient = false)
+      : std::runtime_error(message), kind_(kind), transient_(transient) {}
   Kind kind() const { return kind_; }
+  bool transient() const { return transient_; }  // worth a retry
 
  private:
   Kind kind_;
+  bool transient_;
 };
 
 class HttpClient {
@@ -60,10 +65,19 @@ class HttpClient {
 
   const HttpClientSettings& settings() const { return settings_; }
 
+  // Ends every wait between retries at once and fails further retries: for shutdown.
+  void stop();
+
  private:
+  // Sleeps between attempts; false when stop() came first.
+  bool pause(std::chrono::milliseconds wait) const;
+
   struct Tls;
   HttpClientSettings settings_;
   std::unique_ptr<Tls> tls_;
+  mutable std::mutex stop_mutex_;
+  mutable std::condition_variable stop_signal_;
+  bool stopped_ = false;
 };
 
 // How long to wait before retrying a 429/5xx: Retry-After (seconds), else the Hub's

@@ -51,6 +51,7 @@ int serve(const ServeCommand& command) {
            " gateway(s) on http://" + config.listen.host + ":" + std::to_string(server->port()));
   int signal = server->run();
   log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+  http->stop();  // a fetch waiting to retry ends now instead of holding the exit
   return 0;
 }
 

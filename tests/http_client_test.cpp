@@ -147,6 +147,24 @@ TEST(HttpClient, DoesNotWaitPastItsTimeout) {
   EXPECT_LT(Clock::now() - started, 2s);
 }
 
+TEST(HttpClient, StopEndsAWaitBetweenRetries) {
+  FakeUpstream up([](const SeenRequest&) { return CannedReply{503, {{"Retry-After", "30"}}, ""}; });
+  HttpClient client(quick());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    client.stop();
+  });
+  auto started = Clock::now();
+  try {
+    client.get(up.url("/"), {}, 60s);
+    ADD_FAILURE() << "expected the stop to end the request";
+  } catch (const HttpError& e) {
+    EXPECT_EQ(e.kind(), HttpError::Kind::stopped);
+  }
+  stopper.join();
+  EXPECT_LT(Clock::now() - started, 5s);
+}
+
 TEST(HttpClient, ConnectFailureSaysWhere) {
   uint16_t port;
   {
