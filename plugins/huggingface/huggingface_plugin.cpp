@@ -12,18 +12,6 @@
 namespace gatehouse::huggingface {
 namespace {
 
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    std::string_view item = text.substr(0, text.find(','));
-    text.remove_prefix(std::min(text.size(), item.size() + 1));
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-  }
-  return out;
-}
-
 size_t positive(const gatehouse::Host& host, std::string_view key, std::string_view fallback,
                 size_t max) {
   std::string_view text = host.option_or(key, fallback);
@@ -36,22 +24,6 @@ size_t positive(const gatehouse::Host& host, std::string_view key, std::string_v
   return value;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-// "HTTP 503 from URL: <first bytes>", for a response that is not a success.
-std::string failure_of(const gatehouse::HttpResponse& r, std::string_view url) {
-  std::string body(r.body.substr(0, 200));
-  for (char& c : body)
-    if (c == '\n' || c == '\r') c = ' ';
-  return "HTTP " + std::to_string(r.status) + " from " + std::string(url) +
-         (body.empty() ? "" : ": " + body);
-}
-
 class HuggingFacePlugin {
  public:
   explicit HuggingFacePlugin(gatehouse::Host host)
@@ -62,12 +34,13 @@ class HuggingFacePlugin {
     base_url_ = trimmed_base(host);
     if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://"))
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'base_url' must be an http(s) URL");
-    sorts_ = split_list(host_.option_or("sorts", "likes,downloads"));
+    sorts_ = gatehouse::split_list(host_.option_or("sorts", "likes,downloads"));
     if (sorts_.empty())
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'sorts' names no sort");
     page_size_ = positive(host_, "page_size", "1000", 10000);
     max_models_ = positive(host_, "max_models", "5000", 1000000);
-    essential_ = split_list(host_.option_or("essential_models", "katanemo/Arch-Router-1.5B"));
+    essential_ =
+        gatehouse::split_list(host_.option_or("essential_models", "katanemo/Arch-Router-1.5B"));
     std::string_view mode = host_.option_or("mode", "expand");
     if (mode != "expand" && mode != "full")
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'mode' must be expand or full");
@@ -88,7 +61,7 @@ class HuggingFacePlugin {
     std::unordered_set<std::string> seen;
     for (const std::string& sort : sorts_) walk(sort, seen, sink);
     for (const std::string& id : essential_)
-      if (!seen.count(lower(id))) fetch_essential(id, seen, sink);
+      if (!seen.count(gatehouse::ascii_lower(id))) fetch_essential(id, seen, sink);
   }
 
   void normalize(std::string_view bytes, gatehouse::ModelSink& sink) {
@@ -131,12 +104,11 @@ class HuggingFacePlugin {
     while (!url.empty() && walked < max_models_) {
       std::string next;
       host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
-        if (r.status < 200 || r.status > 299)
-          throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, failure_of(r, url));
+        if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
         normalizer_.normalize_page(r.body, url, [&](const gatehouse::Model& m) {
           if (walked >= max_models_) return;
           ++walked;
-          if (seen.insert(lower(m.id)).second) sink.emit(m);
+          if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
         });
         next = next_link(r.header("Link").value_or(""), r.url);
       });
@@ -156,10 +128,9 @@ class HuggingFacePlugin {
     std::string url = make_url(base_url_, path, fields());
     try {
       host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
-        if (r.status < 200 || r.status > 299)
-          throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, failure_of(r, url));
+        if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
         normalizer_.normalize(r.body, url, [&](const gatehouse::Model& m) {
-          if (seen.insert(lower(m.id)).second) sink.emit(m);
+          if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
         });
       });
     } catch (const gatehouse::Error& e) {

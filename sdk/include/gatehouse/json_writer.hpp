@@ -73,7 +73,10 @@ inline void append_int(std::string& out, int64_t value) {
 // Builds one object: {"key": value, ...}. Reuse it with reset() to avoid allocations.
 class ObjectWriter {
  public:
-  void reset() { out_ = "{"; }
+  void reset() {
+    out_.clear();  // not out_ = "{": GCC 12 -O3 misreads that as an overlapping copy
+    out_.push_back('{');
+  }
   const std::string& finish() {
     out_.push_back('}');
     return out_;

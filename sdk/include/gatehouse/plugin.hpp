@@ -15,6 +15,7 @@
 
 #include <gatehouse/plugin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
@@ -24,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace gatehouse {
 
@@ -72,7 +74,38 @@ struct HttpResponse {
       if (detail::iequals(detail::from_c(h.name), name)) return detail::from_c(h.value);
     return std::nullopt;
   }
+
+  bool ok() const { return status >= 200 && status <= 299; }
+
+  // "HTTP 401 from URL: <the first 200 bytes of the body>", for an answer that is not ok().
+  std::string failure() const {
+    std::string text = "HTTP " + std::to_string(status) + " from " + std::string(url);
+    std::string start(body.substr(0, 200));
+    for (char& c : start)
+      if (c == '\n' || c == '\r') c = ' ';
+    return start.empty() ? text : text + ": " + start;
+  }
 };
+
+// "a, b,,c" -> {"a", "b", "c"}: the list syntax of options.
+inline std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    std::string_view item = text.substr(0, text.find(','));
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+inline std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
 
 // The host services of one instance. Cheap to copy; valid until the instance is destroyed.
 class Host {

@@ -1,0 +1,55 @@
+// Portkey's model list as a gateway, and, with `patterns`, the legacy `hug` gateway that
+// rollback binds back to (Portkey's catalog filtered by name patterns).
+#include "portkey_normalizer.hpp"
+
+#include <gatehouse/plugin.hpp>
+
+#include <cstdlib>
+
+namespace gatehouse::portkey {
+namespace {
+
+class PortkeyPlugin {
+ public:
+  explicit PortkeyPlugin(gatehouse::Host host)
+      : host_(host), normalizer_(gatehouse::split_list(host.option_or("patterns", ""))) {
+    host_.require_known_options({"base_url", "api_key_env", "patterns"});
+    base_url_ = host_.option_or("base_url", "https://api.portkey.ai");
+    while (base_url_.ends_with('/')) base_url_.pop_back();
+    if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://"))
+      throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'base_url' must be an http(s) URL");
+    api_key_env_ = host_.option_or("api_key_env", "PORTKEY_API_KEY");
+  }
+
+  void fetch(gatehouse::ModelSink& sink) {
+    // Read now, not at create: a key set or rotated later is picked up by the next fetch.
+    const char* key = std::getenv(api_key_env_.c_str());
+    if (!key || !*key)
+      throw gatehouse::Error(GATEHOUSE_ERR_CONFIG,
+                             "environment variable " + api_key_env_ +
+                                 " is not set; Portkey needs an API key (option api_key_env "
+                                 "names the variable)");
+    std::string url = base_url_ + "/v1/models";
+    gatehouse::HttpHeader headers[] = {{"x-portkey-api-key", key}, {"Accept", "application/json"}};
+    host_.http_get(url, headers, [&](const gatehouse::HttpResponse& r) {
+      if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
+      normalizer_.normalize(r.body, url, [&](const gatehouse::Model& m) { sink.emit(m); });
+    });
+  }
+
+  void normalize(std::string_view bytes, gatehouse::ModelSink& sink) {
+    normalizer_.normalize(bytes, "the input", [&](const gatehouse::Model& m) { sink.emit(m); });
+  }
+
+ private:
+  gatehouse::Host host_;
+  PortkeyNormalizer normalizer_;
+  std::string base_url_;
+  std::string api_key_env_;
+};
+
+}  // namespace
+}  // namespace gatehouse::portkey
+
+GATEHOUSE_PLUGIN(gatehouse::portkey::PortkeyPlugin, "portkey", "1.0.0",
+                 "Portkey's model list, one model per id with its providers")
