@@ -3,6 +3,7 @@
 #include "gzip.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/paths.hpp"
+#include "support/scoped_env.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,6 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::CannedReply;
 using test::FakeUpstream;
+using test::ScopedEnv;
 using test::SeenRequest;
 using Clock = std::chrono::steady_clock;
 
@@ -39,20 +41,6 @@ std::string header(const HttpClientResponse& r, const std::string& name) {
     if (n == name) return v;
   return "";
 }
-
-// Sets an environment variable for one test and restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? setenv(name, value, 1) : unsetenv(name);
-  }
-  ~ScopedEnv() { old_.empty() ? unsetenv(name_) : setenv(name_, old_.c_str(), 1); }
-
- private:
-  const char* name_;
-  std::string old_;
-};
 
 TEST(HttpClient, GetsBodyHeadersAndSendsItsOwn) {
   FakeUpstream up([](const SeenRequest&) {

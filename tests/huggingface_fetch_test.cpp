@@ -4,6 +4,7 @@
 #include "support/fake_upstream.hpp"
 #include "support/json.hpp"
 #include "support/plugin_run.hpp"
+#include "support/scoped_env.hpp"
 #include "support/test_client.hpp"
 #include "support/test_server.hpp"
 
@@ -18,6 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::CannedReply;
 using test::FakeUpstream;
+using test::ScopedEnv;
 using test::SeenRequest;
 
 // Real Hub list records, served in slices as pages.
@@ -201,19 +203,6 @@ TEST_F(HuggingFaceFetch, AnEssentialModelMissingFromTheListIsFetchedByItself) {
   EXPECT_EQ(ids.back(), "gpt2");
   EXPECT_EQ(hub.requests().size(), 3u) << "the one already listed is not fetched again";
 }
-
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? setenv(name, value, 1) : unsetenv(name);
-  }
-  ~ScopedEnv() { old_.empty() ? unsetenv(name_) : setenv(name_, old_.c_str(), 1); }
-
- private:
-  const char* name_;
-  std::string old_;
-};
 
 TEST_F(HuggingFaceFetch, SendsTheTokenOnlyWhenItsVariableIsSet) {
   FakeUpstream hub([&](const SeenRequest&) {

@@ -1,0 +1,174 @@
+// The Portkey plugin: normalization of the real recording, the legacy name patterns, and
+// fetch against a fake Portkey on 127.0.0.1.
+#include "http_client.hpp"
+#include "support/fake_upstream.hpp"
+#include "support/json.hpp"
+#include "support/plugin_run.hpp"
+#include "support/scoped_env.hpp"
+#include "support/test_client.hpp"
+#include "support/test_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+
+namespace gatehouse {
+namespace {
+
+using namespace std::chrono_literals;
+using test::CannedReply;
+using test::FakeUpstream;
+using test::ScopedEnv;
+using test::SeenRequest;
+
+std::string recording() { return test::read_bytes(test::fixture("portkey/models.json")); }
+
+PluginInstance portkey(PluginOptions options = {}, const HttpClient* http = nullptr) {
+  return PluginInstance(load_plugin(test::built_plugin("portkey")), "portkey", options, http);
+}
+
+std::vector<std::string> ids_of(const test::Emitted& e) {
+  std::vector<std::string> out;
+  for (const auto& m : e.models) out.push_back(m.id);
+  return out;
+}
+
+TEST(PortkeyNormalize, OneModelPerIdFromTheWholeRecordingWithItsByteOrderMark) {
+  std::string bytes = recording();
+  ASSERT_EQ(bytes.substr(0, 3), "\xEF\xBB\xBF");
+  PluginInstance p = portkey();
+  auto e = test::normalize(p, bytes);
+  ASSERT_TRUE(e.result.ok()) << e.result.message;
+  EXPECT_TRUE(e.invalid.empty());
+  EXPECT_EQ(e.models.size(), 203u) << "215 entries, 203 distinct lower-cased ids";
+  std::set<std::string> lower;
+  for (const auto& m : e.models) lower.insert(m.lower_id);
+  EXPECT_EQ(lower.size(), 203u);
+  EXPECT_EQ(e.models.front().id, "zai-org/GLM-4.5-Air");
+  // Without the mark it reads the same.
+  EXPECT_EQ(test::normalize(p, bytes.substr(3)).models.size(), 203u);
+}
+
+TEST(PortkeyNormalize, AModelOfferedBySeveralProvidersListsThemAll) {
+  PluginInstance p = portkey();
+  auto e = test::normalize(p, recording());
+  const ModelRecord* llava = e.find("llava-hf/llava-1.5-7b-hf");
+  ASSERT_NE(llava, nullptr);
+  test::ModelJson j(*llava);
+  EXPECT_EQ(std::string_view(j["portkey_metrics"]["providers"].at(0)), "nebius");
+  EXPECT_EQ(std::string_view(j["portkey_metrics"]["providers"].at(1)), "deepinfra");
+  EXPECT_EQ(std::string_view(j["portkey_metrics"]["portkey_ids"].at(1)),
+            "@deepinfra/llava-hf/llava-1.5-7b-hf");
+  EXPECT_EQ(std::string_view(j["provider_slug"]), "llava-hf");
+  EXPECT_EQ(std::string_view(j["name"]), "llava 1.5 7b hf");
+  EXPECT_EQ(std::string_view(j["architecture"]["modality"]), "text->text");
+  EXPECT_TRUE(j["pricing"]["prompt"].is_null());
+  EXPECT_TRUE(j["context_length"].is_null());
+}
+
+TEST(PortkeyNormalize, AnIdWithoutOwnerTakesThePortkeyProvider) {
+  PluginInstance p = portkey();
+  auto e = test::normalize(p, recording());
+  const ModelRecord* grok = e.find("grok-code-fast-1");
+  ASSERT_NE(grok, nullptr);
+  EXPECT_EQ(grok->provider_slug, "xai");
+}
+
+TEST(PortkeyNormalize, TheLegacyHugPatternsYieldTheTwoLlavaModels) {
+  PluginInstance p = portkey({{"patterns", "llava-hf,hugging,hf/"}});
+  auto e = test::normalize(p, recording());
+  EXPECT_EQ(ids_of(e),
+            (std::vector<std::string>{"llava-hf/llava-1.5-7b-hf", "llava-hf/llava-1.5-13b-hf"}));
+  PluginInstance upper = portkey({{"patterns", "LLAVA-HF"}});
+  EXPECT_EQ(test::normalize(upper, recording()).models.size(), 2u);
+}
+
+TEST(PortkeyNormalize, ModalitiesFromTheUpstreamWhenItGivesThem) {
+  PluginInstance p = portkey();
+  auto e = test::normalize(p, R"({"object":"list","data":[{"id":"@x/a/b","architecture":
+      {"input_modalities":["text","image"],"output_modalities":["text"]}}]})");
+  ASSERT_EQ(e.models.size(), 1u);
+  EXPECT_NE(e.models[0].json.find(R"("modality":"text+image->text")"), std::string::npos);
+}
+
+TEST(PortkeyNormalize, WhatIsNotAModelListFailsWithTheOffset) {
+  PluginInstance p = portkey();
+  auto e = test::normalize(p, recording().substr(0, 5000));
+  EXPECT_EQ(e.result.status, GATEHOUSE_ERR_PARSE);
+  EXPECT_NE(e.result.message.find("the input is not a Portkey model list (at byte "),
+            std::string::npos)
+      << e.result.message;
+  EXPECT_EQ(test::normalize(p, "[1,2]").result.status, GATEHOUSE_ERR_PARSE);
+}
+
+TEST(PortkeyFetch, SendsTheKeyFromItsVariable) {
+  std::string body = recording();
+  FakeUpstream fake([&](const SeenRequest&) { return CannedReply{200, {}, body}; });
+  HttpClient http;
+  ScopedEnv key("PORTKEY_API_KEY", "pk-secret");
+  PluginInstance p = portkey({{"base_url", fake.url()}}, &http);
+  auto e = test::fetch(p);
+  ASSERT_TRUE(e.result.ok()) << e.result.message;
+  EXPECT_EQ(e.models.size(), 203u);
+  auto seen = fake.requests().at(0);
+  EXPECT_EQ(seen.target, "/v1/models");
+  EXPECT_EQ(seen.headers["x-portkey-api-key"], "pk-secret");
+}
+
+TEST(PortkeyFetch, AMissingKeyIsAClearErrorNamingTheVariable) {
+  FakeUpstream fake([](const SeenRequest&) { return CannedReply{}; });
+  HttpClient http;
+  ScopedEnv key("MY_PORTKEY_KEY", nullptr);
+  PluginInstance p = portkey({{"base_url", fake.url()}, {"api_key_env", "MY_PORTKEY_KEY"}}, &http);
+  auto e = test::fetch(p);
+  EXPECT_EQ(e.result.status, GATEHOUSE_ERR_CONFIG);
+  EXPECT_NE(e.result.message.find("environment variable MY_PORTKEY_KEY is not set"),
+            std::string::npos);
+  EXPECT_TRUE(fake.requests().empty());
+}
+
+TEST(PortkeyFetch, A401KeepsTheLastGoodCatalogAndSaysWhy) {
+  std::string body = recording();
+  std::atomic<bool> revoked = false;
+  FakeUpstream fake([&](const SeenRequest&) {
+    if (revoked) return CannedReply{401, {}, "{\"message\":\"Invalid API Key\"}"};
+    return CannedReply{200, {}, body};
+  });
+  ScopedEnv key("PORTKEY_API_KEY", "pk-secret");
+  test::TempDir dir;
+  Config config;
+  config.cache.dir = dir.path();
+  config.cache.retry_initial_ms = 60000;
+  GatewayConfig g;
+  g.name = "portkey";
+  g.plugin = test::built_plugin("portkey").string();
+  g.ttl_s = 1;
+  g.options = {{"base_url", fake.url()}};
+  config.gateways.push_back(g);
+  test::TestServer server(config);
+  auto first = test::http_get(server.port(), "/v1/catalog/models?gateway=portkey&limit=1");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  EXPECT_EQ(int64_t(test::Json(first.body)["total"]), 203);
+
+  revoked = true;
+  std::this_thread::sleep_for(1100ms);
+  test::http_get(server.port(), "/v1/catalog/models?gateway=portkey&limit=1");  // refresh starts
+  std::string state;
+  for (int i = 0; i < 200 && state != "error"; ++i) {
+    std::this_thread::sleep_for(10ms);
+    test::Json g(test::http_get(server.port(), "/v1/catalog/gateways").body);
+    state = std::string(std::string_view(g["data"].at(0)["state"]));
+  }
+  ASSERT_EQ(state, "error");
+  test::Json gateways(test::http_get(server.port(), "/v1/catalog/gateways").body);
+  EXPECT_EQ(std::string_view(gateways["data"].at(0)["last_error"]),
+            "fetch failed: UPSTREAM: HTTP 401 from " + fake.url("/v1/models") +
+                ": {\"message\":\"Invalid API Key\"}");
+  auto still = test::http_get(server.port(), "/v1/catalog/models?gateway=portkey&limit=1");
+  EXPECT_EQ(int64_t(test::Json(still.body)["total"]), 203);
+  EXPECT_TRUE(bool(test::Json(still.body)["cache"]["stale"]));
+}
+
+}  // namespace
+}  // namespace gatehouse
