@@ -1,5 +1,6 @@
 // The Portkey plugin: normalization of the real recording, the legacy name patterns, and
 // fetch against a fake Portkey on 127.0.0.1.
+#include "config.hpp"
 #include "http_client.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/json.hpp"
@@ -12,6 +13,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <sstream>
 
 namespace gatehouse {
 namespace {
@@ -82,6 +84,28 @@ TEST(PortkeyNormalize, TheLegacyHugPatternsYieldTheTwoLlavaModels) {
             (std::vector<std::string>{"llava-hf/llava-1.5-7b-hf", "llava-hf/llava-1.5-13b-hf"}));
   PluginInstance upper = portkey({{"patterns", "LLAVA-HF"}});
   EXPECT_EQ(test::normalize(upper, recording()).models.size(), 2u);
+}
+
+// The rollback block config.toml ships, commented out, is a config that gives the legacy hug.
+TEST(PortkeyNormalize, TheShippedRollbackBlockGivesTheLegacyHug) {
+  std::string shipped =
+      test::read_bytes(std::filesystem::path(GATEHOUSE_TEST_DATA_DIR) / "../../config.toml");
+  std::string block;
+  std::istringstream lines(shipped.substr(shipped.find("# [[gateways]]")));
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("# ", 0) == 0 || line == "#")
+      block += line.substr(std::min<size_t>(2, line.size())) + "\n";
+  Config rollback = parse_config(block, "config.toml");
+  ASSERT_EQ(rollback.gateways.size(), 1u);
+  const GatewayConfig& hug = rollback.gateways[0];
+  EXPECT_EQ(hug.name, "hug");
+  EXPECT_EQ(hug.plugin, "portkey");
+  PluginOptions options;
+  for (const auto& [k, v] : hug.options)
+    if (k == "patterns") options.emplace_back(k, v);
+  PluginInstance p = portkey(options);
+  EXPECT_EQ(ids_of(test::normalize(p, recording())),
+            (std::vector<std::string>{"llava-hf/llava-1.5-7b-hf", "llava-hf/llava-1.5-13b-hf"}));
 }
 
 TEST(PortkeyNormalize, ModalitiesFromTheUpstreamWhenItGivesThem) {
