@@ -2,6 +2,8 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <unistd.h>
+#include <atomic>
 #include <cstddef>
 #include <fstream>
 
@@ -27,6 +29,19 @@ std::string dlopen_reason(const std::exception& e) {
   size_t end = what.rfind(')');
   return what.substr(begin,
                      end == std::string::npos || end < begin ? std::string::npos : end - begin);
+}
+
+// glibc's dlopen of a path it already has open returns the library loaded before, so a
+// rebuilt .so at the same path would never run. Each load opens its own copy instead.
+fs::path shadow_copy(const fs::path& path) {
+  static std::atomic<uint64_t> counter{0};
+  fs::path dir = fs::temp_directory_path() / ("gatehouse-plugins-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::path shadow = dir / (path.stem().string() + "." + std::to_string(++counter) + ".so");
+  if (!fs::copy_file(path, shadow, fs::copy_options::overwrite_existing, ec))
+    reject(path, "cannot make a private copy to load (" + shadow.string() + "): " + ec.message());
+  return shadow;
 }
 
 void check_file(const fs::path& path) {
@@ -81,14 +96,22 @@ LoadedPlugin::~LoadedPlugin() = default;
 std::shared_ptr<const LoadedPlugin> load_plugin(const fs::path& path) {
   check_file(path);
   auto library = std::make_unique<boost::dll::shared_library>();
+  fs::path shadow = shadow_copy(path);
   try {
     // RTLD_LOCAL: two plugins' symbols never collide; RTLD_NOW: a missing symbol fails
     // here, not in the middle of a fetch.
-    library->load(fs::absolute(path),
-                  boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+    library->load(shadow, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
   } catch (const std::exception& e) {
-    reject(path, "cannot load: " + dlopen_reason(e));
+    std::error_code ec;
+    fs::remove(shadow, ec);
+    std::string reason = dlopen_reason(e);
+    for (size_t at; (at = reason.find(shadow.string())) != std::string::npos;)
+      reason.replace(at, shadow.string().size(), path.string());
+    reject(path, "cannot load: " + reason);
   }
+  // The mapping outlives the name: nothing is left to clean up, even after a crash.
+  std::error_code ec;
+  fs::remove(shadow, ec);
   if (!library->has(GATEHOUSE_PLUGIN_ENTRY_SYMBOL))
     reject(path, std::string("no entry symbol '") + GATEHOUSE_PLUGIN_ENTRY_SYMBOL +
                      "' (is it exported with GATEHOUSE_PLUGIN_EXPORT?)");

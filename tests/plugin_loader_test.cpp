@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <fstream>
 
 namespace gatehouse {
@@ -83,6 +84,28 @@ TEST(PluginLoader, RejectsADescriptorSmallerThanAbi10Needs) {
 
 TEST(PluginLoader, RejectsAMissingRequiredFunction) {
   expect_rejected(test_plugin("bad_missing_normalize"), "descriptor field 'normalize' is NULL");
+}
+
+TEST(PluginLoader, ARebuiltLibraryReplacedOnDiskLoadsAsTheNewCode) {
+  test::TempDir dir;
+  auto path = dir.path() / "fixture.so";
+  std::filesystem::copy_file(test_plugin("fixture"), path);
+  auto old = load_plugin(path);
+  PluginInstance running(old, "hug", {});
+  // A new build lands on the same path while the old one runs.
+  std::filesystem::copy_file(test_plugin("fixture_v2"), path,
+                             std::filesystem::copy_options::overwrite_existing);
+  auto fresh = load_plugin(path);
+  EXPECT_EQ(old->version(), "0.3.0");
+  EXPECT_EQ(fresh->version(), "0.4.0");
+  EXPECT_EQ(fresh->path(), path);
+  CallResult result =
+      running.normalize("[{\"id\": \"a/b\"}]", [](const gatehouse_model&) { return GATEHOUSE_OK; });
+  EXPECT_TRUE(result.ok()) << "the old code still runs: " << result.message;
+  // The private copies were unlinked as soon as they were mapped.
+  auto shadows =
+      std::filesystem::temp_directory_path() / ("gatehouse-plugins-" + std::to_string(::getpid()));
+  EXPECT_TRUE(std::filesystem::is_empty(shadows));
 }
 
 TEST(PluginInstance, ReportsAFailingCreateWithThePluginsReason) {

@@ -108,4 +108,10 @@ class FixturePlugin {
 
 }  // namespace
 
-GATEHOUSE_PLUGIN(FixturePlugin, "fixture", "0.3.0", "Models from JSON in the catalog's shape")
+// Built twice, the second time as "a new release" with another version.
+#ifndef FIXTURE_VERSION
+#define FIXTURE_VERSION "0.3.0"
+#endif
+
+GATEHOUSE_PLUGIN(FixturePlugin, "fixture", FIXTURE_VERSION,
+                 "Models from JSON in the catalog's shape")
