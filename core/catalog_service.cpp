@@ -1,43 +1,84 @@
 #include "catalog_service.hpp"
 
-namespace gatehouse {
+#include <stdexcept>
 
-CatalogService::CatalogService(const Config& config, std::vector<GatewayBinding> bindings)
-    : pool_(std::clamp<size_t>(bindings.size(), 1, 8)) {
-  for (GatewayBinding& b : bindings) {
-    auto gateway = std::make_shared<Gateway>(
-        b.config, config.cache, std::move(b.instance), std::move(b.error),
-        [this](std::function<void()> job) { pool_.post(std::move(job)); },
-        [this] { rebuild_merged(); });
-    gateway->load_snapshot();
-    known_names_ += b.config.name + ", ";
-    for (const std::string& alias : b.config.aliases) known_names_ += alias + ", ";
-    gateways_.push_back(std::move(gateway));
+namespace gatehouse {
+namespace {
+
+std::string names_of(const std::vector<std::shared_ptr<Gateway>>& gateways) {
+  std::string names;
+  for (const auto& g : gateways) {
+    auto b = g->binding();
+    names += b->config.name + ", ";
+    for (const std::string& alias : b->config.aliases) names += alias + ", ";
   }
-  known_names_ += "all";
+  return names + "all";
+}
+
+bool valid_plugin_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<Gateway> GatewayList::find(std::string_view name) const {
+  for (const auto& g : gateways) {
+    auto b = g->binding();
+    if (b->config.name == name) return g;
+    for (const std::string& alias : b->config.aliases)
+      if (alias == name) return g;
+  }
+  return nullptr;
+}
+
+CatalogService::CatalogService(const Config& config, std::vector<GatewayBinding> bindings,
+                               const HttpClient* http)
+    : config_(config), http_(http), pool_(std::clamp<size_t>(bindings.size() + 1, 2, 8)) {
+  auto list = std::make_shared<GatewayList>();
+  for (GatewayBinding& b : bindings) list->gateways.push_back(make_gateway(std::move(b)));
+  list->known_names = names_of(list->gateways);
+  gateways_.store(list);
   rebuild_merged();
 }
 
 CatalogService::~CatalogService() = default;
 
-void CatalogService::start() {
-  int64_t now = unix_now_ms();
-  for (const auto& g : gateways_) g->refresh_if_due(now);
+std::shared_ptr<Gateway> CatalogService::make_gateway(GatewayBinding binding) {
+  auto gateway = std::make_shared<Gateway>(
+      std::move(binding), config_.cache,
+      [this](std::function<void()> job) { pool_.post(std::move(job)); },
+      [this] { rebuild_merged(); });
+  gateway->load_snapshot();
+  return gateway;
 }
 
-Gateway* CatalogService::find(std::string_view name) const {
-  for (const auto& g : gateways_) {
-    if (g->config().name == name) return g.get();
-    for (const std::string& alias : g->config().aliases)
-      if (alias == name) return g.get();
-  }
-  return nullptr;
+void CatalogService::start() {
+  int64_t now = unix_now_ms();
+  for (const auto& g : gateways()->gateways) g->refresh_if_due(now);
+}
+
+SwapRecord CatalogService::rebind(const std::string& name, const std::string& plugin,
+                                  PluginOptions options) {
+  std::shared_ptr<Gateway> gateway = find(name);
+  if (!gateway) throw std::invalid_argument("no gateway '" + name + "'");
+  if (!valid_plugin_name(plugin))
+    throw std::invalid_argument("plugin must be a plugin NAME (1-64 of a-z 0-9 - _), not a path");
+  std::lock_guard lock(change_mutex_);
+  GatewayConfig next = gateway->binding()->config;
+  next.plugin = plugin;
+  next.options = std::move(options);
+  return gateway->rebind(bind_gateway(config_, next, http_));
 }
 
 void CatalogService::rebuild_merged() {
   std::lock_guard lock(merge_mutex_);
+  std::shared_ptr<const GatewayList> list = gateways_.load();
+  if (!list) return;  // still constructing
   std::vector<std::shared_ptr<const Catalog>> parts;
-  for (const auto& g : gateways_) parts.push_back(g->catalog());
+  for (const auto& g : list->gateways) parts.push_back(g->catalog());
   bool any = std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p != nullptr; });
   merged_.store(any ? merge_catalogs(parts) : nullptr);
 }

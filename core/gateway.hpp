@@ -1,13 +1,16 @@
-// One gateway slot: its plugin, its current catalog, and the cache rules around it
-// (TTL, single-flight refresh, backoff after failures, min_models, disk snapshot).
+// One gateway slot: its binding (plugin + config, swappable at run time), its current
+// catalog, and the cache rules around it (TTL, single-flight refresh, backoff after
+// failures, min_models, disk snapshot).
 #pragma once
 
 #include "catalog.hpp"
 #include "config.hpp"
+#include "gateway_bindings.hpp"
 #include "metrics.hpp"
 #include "plugin_instance.hpp"
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -27,17 +30,24 @@ struct GatewayStatus {
   int64_t next_retry_at_ms = 0;  // 0 = no backoff in force
 };
 
+// One attempt to bind a gateway to another plugin (or the same with other options).
+struct SwapRecord {
+  int64_t at_ms = 0;
+  std::string from, to;  // "portkey 1.0.0", or "none"
+  std::string outcome;   // "ok", or why the old binding stayed
+};
+
 class Gateway : public std::enable_shared_from_this<Gateway> {
  public:
   using RunBlocking = std::function<void(std::function<void()>)>;
   using OnChange = std::function<void()>;
 
-  // `plugin` is null when its plugin was rejected; `load_error` then says why.
-  Gateway(GatewayConfig config, CacheSettings cache, std::shared_ptr<PluginInstance> plugin,
-          std::string load_error, RunBlocking run_blocking, OnChange on_change);
+  Gateway(GatewayBinding binding, CacheSettings cache, RunBlocking run_blocking,
+          OnChange on_change);
 
-  const GatewayConfig& config() const { return config_; }
-  const PluginInstance* plugin() const { return plugin_.get(); }
+  const std::string& name() const { return name_; }
+  // The binding in force; a rebind replaces it, holders keep the one they took.
+  std::shared_ptr<const GatewayBinding> binding() const { return binding_.load(); }
   GatewayCounters& counters() { return counters_; }
 
   // Null until the first catalog (fetched or from the snapshot).
@@ -54,28 +64,51 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // Loads the disk snapshot, if any; a corrupt one is logged and ignored.
   void load_snapshot();
 
+  // Fetches with `next` and only then swaps it in with its catalog. On any failure the
+  // old binding keeps serving and the returned record says why. Blocks: call it off the
+  // I/O threads.
+  SwapRecord rebind(GatewayBinding next);
+  // The same plugin and options with other cache settings (ttl_s, min_models, aliases).
+  void reconfigure(const GatewayConfig& config);
+  // Fetches now, whatever the TTL (an admin refresh). Blocks. Returns "" or the error.
+  std::string refresh_now();
+  // Forgets the catalog in memory and on disk; the next request fetches again.
+  void clear();
+
   GatewayStatus status(int64_t now_ms) const;
+  std::vector<SwapRecord> history() const;
 
  private:
+  struct Fetched {
+    std::shared_ptr<const Catalog> catalog;  // null on failure
+    std::string error;
+  };
+  Fetched fetch_catalog(const GatewayBinding& binding);
   void run_fetch();
-  void fetch_and_swap();
+  void install(std::shared_ptr<const Catalog> catalog);
   void record_failure(std::string error, int64_t now_ms);
+  void record_success();
 
-  GatewayConfig config_;
+  const std::string name_;
   CacheSettings cache_;
-  std::shared_ptr<PluginInstance> plugin_;
   RunBlocking run_blocking_;
   OnChange on_change_;
   GatewayCounters counters_;
 
+  std::atomic<std::shared_ptr<const GatewayBinding>> binding_;
   std::atomic<std::shared_ptr<const Catalog>> catalog_;
   std::atomic<bool> fetching_{false};
   std::atomic<int64_t> next_retry_ms_{0};
 
-  mutable std::mutex error_mutex_;  // guards the three below; never taken by readers of data
+  // Swaps of binding or catalog happen under it, so a refresh that started on a binding
+  // since replaced cannot install that binding's catalog. Readers never take it.
+  std::mutex swap_mutex_;
+
+  mutable std::mutex error_mutex_;  // guards the four below
   std::string last_error_;
   int64_t last_error_at_ms_ = 0;
   int consecutive_failures_ = 0;
+  std::deque<SwapRecord> history_;
 };
 
 int64_t unix_now_ms();

@@ -47,19 +47,21 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
 // What one models request reads: a gateway's catalog, or the merge of all of them.
 struct Scope {
   std::string label;
+  std::shared_ptr<const GatewayList> list;  // keeps the gateways below alive
   std::vector<Gateway*> gateways;
   std::shared_ptr<const Catalog> catalog;
 };
 
 // Resolves `gateway=`, starts any refresh that is due, and takes the catalog to read.
 Scope open_scope(CatalogService& catalogs, const std::string& name, int64_t now_ms) {
-  Scope scope{name, {}, nullptr};
+  Scope scope{name, catalogs.gateways(), {}, nullptr};
   if (name == "all") {
-    for (const auto& g : catalogs.gateways()) scope.gateways.push_back(g.get());
-  } else if (Gateway* g = catalogs.find(name)) {
-    scope = {g->config().name, {g}, nullptr};
+    for (const auto& g : scope.list->gateways) scope.gateways.push_back(g.get());
+  } else if (std::shared_ptr<Gateway> g = scope.list->find(name)) {
+    scope.label = g->name();
+    scope.gateways = {g.get()};
   } else {
-    throw BadRequest("parameter 'gateway' must be one of " + catalogs.known_names() + "; got '" +
+    throw BadRequest("parameter 'gateway' must be one of " + scope.list->known_names + "; got '" +
                      name.substr(0, 40) + "'");
   }
   for (Gateway* g : scope.gateways) g->refresh_if_due(now_ms);
@@ -100,7 +102,8 @@ bool account_freshness(const Scope& scope, int64_t now_ms, ApiResponse& r) {
     bool expired = g->expired(*c, now_ms);
     stale = stale || expired;
     ++(expired ? g->counters().stale_serves : g->counters().cache_hits);
-    max_age_s = std::min(max_age_s, g->config().ttl_s - (now_ms - c->fetched_at_ms()) / 1000);
+    max_age_s =
+        std::min(max_age_s, g->binding()->config.ttl_s - (now_ms - c->fetched_at_ms()) / 1000);
   }
   max_age_s = stale ? 0 : std::max<int64_t>(0, max_age_s == INT64_MAX ? 0 : max_age_s);
   r.headers.emplace_back("Cache-Control", "public, max-age=" + std::to_string(max_age_s));
@@ -254,9 +257,10 @@ ApiResponse Api::gateways() const {
       out += "null";
   };
   out = "{\"data\":[";
-  for (const auto& g : catalogs_.gateways()) {
+  for (const auto& g : catalogs_.gateways()->gateways) {
     GatewayStatus s = g->status(now_ms);
-    const GatewayConfig& c = g->config();
+    std::shared_ptr<const GatewayBinding> binding = g->binding();
+    const GatewayConfig& c = binding->config;
     out += out.back() == '[' ? "{\"name\":" : ",{\"name\":";
     append_json_string(out, c.name);
     out += ",\"aliases\":[";
@@ -265,7 +269,7 @@ ApiResponse Api::gateways() const {
       append_json_string(out, c.aliases[i]);
     }
     out += "],\"plugin\":";
-    if (const PluginInstance* p = g->plugin()) {
+    if (const PluginInstance* p = binding->instance.get()) {
       const LoadedPlugin& lp = p->plugin();
       out += "{\"name\":";
       append_json_string(out, lp.name());
@@ -292,7 +296,22 @@ ApiResponse Api::gateways() const {
     seconds_or_null(s.last_error.empty() ? 0 : s.last_error_at_ms);
     out += ",\"next_retry_at\":";
     seconds_or_null(s.next_retry_at_ms > now_ms ? s.next_retry_at_ms : 0);
-    out += "}";
+    out += ",\"bound_at\":";
+    seconds_or_null(binding->bound_at_ms);
+    out += ",\"swaps\":[";
+    std::vector<SwapRecord> history = g->history();
+    for (size_t i = 0; i < history.size(); ++i) {
+      out += i ? ",{\"at\":" : "{\"at\":";
+      seconds_or_null(history[i].at_ms);
+      out += ",\"from\":";
+      append_json_string(out, history[i].from);
+      out += ",\"to\":";
+      append_json_string(out, history[i].to);
+      out += ",\"outcome\":";
+      if (!append_json_string(out, history[i].outcome)) out += "\"failed\"";
+      out += "}";
+    }
+    out += "]}";
   }
   out += "],\"timestamp\":";
   append_json_int(out, now_ms / 1000);
@@ -327,20 +346,20 @@ ApiResponse Api::metrics() const {
   };
   for (const Counter& c : counters) {
     append_metric_header(out, c.name, c.type, c.help);
-    for (const auto& g : catalogs_.gateways())
-      out += std::string(c.name) + "{gateway=\"" + g->config().name + "\"} " +
-             std::to_string(c.read(*g)) + "\n";
+    for (const auto& g : catalogs_.gateways()->gateways)
+      out += std::string(c.name) + "{gateway=\"" + g->name() + "\"} " + std::to_string(c.read(*g)) +
+             "\n";
   }
   append_metric_header(out, "gatehouse_upstream_fetches_total", "counter",
                        "Upstream fetches by outcome (rejected: too few models).");
-  for (const auto& g : catalogs_.gateways()) {
+  for (const auto& g : catalogs_.gateways()->gateways) {
     const GatewayCounters& k = g->counters();
     std::pair<const char*, uint64_t> outcomes[] = {{"ok", k.fetch_ok.load()},
                                                    {"error", k.fetch_error.load()},
                                                    {"rejected", k.fetch_rejected.load()}};
     for (auto [outcome, n] : outcomes)
-      out += "gatehouse_upstream_fetches_total{gateway=\"" + g->config().name + "\",outcome=\"" +
-             outcome + "\"} " + std::to_string(n) + "\n";
+      out += "gatehouse_upstream_fetches_total{gateway=\"" + g->name() + "\",outcome=\"" + outcome +
+             "\"} " + std::to_string(n) + "\n";
   }
   return r;
 }

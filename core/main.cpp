@@ -36,7 +36,7 @@ int serve(const ServeCommand& command) {
     log_error(e.what());
     return exit_usage;
   }
-  CatalogService catalogs(config, bind_gateways(config, &*http));
+  CatalogService catalogs(config, bind_gateways(config, &*http), &*http);
   HttpMetrics http_metrics;
   Api api(catalogs, http_metrics, config.cache.first_fetch_wait_ms);
   std::optional<HttpServer> server;
@@ -47,7 +47,7 @@ int serve(const ServeCommand& command) {
     return exit_failure;
   }
   catalogs.start();
-  log_info("ready: serving " + std::to_string(catalogs.gateways().size()) +
+  log_info("ready: serving " + std::to_string(catalogs.gateways()->gateways.size()) +
            " gateway(s) on http://" + config.listen.host + ":" + std::to_string(server->port()));
   int signal = server->run();
   log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));

@@ -174,4 +174,10 @@ std::optional<Snapshot> read_snapshot(const fs::path& dir, std::string_view gate
   }
 }
 
+void remove_snapshot(const fs::path& dir, std::string_view gateway) {
+  fs::path path = snapshot_path(dir, gateway);
+  std::error_code ec;
+  if (!fs::remove(path, ec) && ec) fail(path, "cannot remove: " + ec.message());
+}
+
 }  // namespace gatehouse

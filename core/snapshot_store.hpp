@@ -31,4 +31,7 @@ void write_snapshot(const std::filesystem::path& dir, std::string_view gateway,
 // truncated, corrupt, or belongs to another gateway.
 std::optional<Snapshot> read_snapshot(const std::filesystem::path& dir, std::string_view gateway);
 
+// Throws SnapshotError when the file exists and cannot be removed.
+void remove_snapshot(const std::filesystem::path& dir, std::string_view gateway);
+
 }  // namespace gatehouse

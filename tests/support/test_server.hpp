@@ -29,7 +29,7 @@ class TestServer {
   explicit TestServer(Config config, ServerLimits limits = {})
       : config_(std::move(config)),
         http_(client_settings(config_.http)),
-        catalogs_(config_, bind_gateways(config_, &http_)),
+        catalogs_(config_, bind_gateways(config_, &http_), &http_),
         api_(catalogs_, metrics_, config_.cache.first_fetch_wait_ms),
         server_({"127.0.0.1", 0}, 2, api_, metrics_, false, limits) {
     catalogs_.start();
