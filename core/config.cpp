@@ -138,7 +138,9 @@ fs::path anchored(const fs::path& base, const std::string& path) {
 void read_server(const Reader& r, const toml::table& root, Config& config) {
   const toml::table* server = r.table(root, "server", "");
   if (!server) return;
-  r.allow_only(*server, "server", {"listen", "threads"});
+  r.allow_only(*server, "server", {"listen", "threads", "admin_token_env"});
+  const std::string token_env = config.admin_token_env;
+  config.admin_token_env = r.string(*server, "admin_token_env", "server", &token_env);
   if (const toml::node* listen = server->get("listen")) {
     std::string text = r.string(*server, "listen", "server", nullptr);
     try {

@@ -54,6 +54,8 @@ struct Config {
   std::filesystem::path source;  // the file it was read from
   ListenAddress listen{"127.0.0.1", 8000};
   unsigned threads = 0;  // 0 = one per core
+  // The variable holding the admin API's bearer token; unset or empty = no admin API.
+  std::string admin_token_env = "GATEHOUSE_ADMIN_TOKEN";
   std::filesystem::path plugins_dir;
   CacheSettings cache;
   HttpSettings http;

@@ -133,8 +133,12 @@ QueryParams decode_params(const boost::urls::url_view& url) {
 
 }  // namespace
 
-Api::Api(CatalogService& catalogs, const HttpMetrics& http_metrics, int64_t first_fetch_wait_ms)
-    : catalogs_(catalogs), http_metrics_(http_metrics), first_fetch_wait_ms_(first_fetch_wait_ms) {}
+Api::Api(CatalogService& catalogs, const HttpMetrics& http_metrics, int64_t first_fetch_wait_ms,
+         std::string admin_token)
+    : catalogs_(catalogs),
+      http_metrics_(http_metrics),
+      first_fetch_wait_ms_(first_fetch_wait_ms),
+      admin_token_(std::move(admin_token)) {}
 
 ApiResponse Api::handle(const ApiRequest& req) const {
   auto parsed = boost::urls::parse_origin_form(req.target);
@@ -156,6 +160,7 @@ ApiResponse Api::handle(const ApiRequest& req) const {
   if (path == "/healthz") route = Route::healthz;
   if (path == "/metrics") route = Route::metrics;
 
+  if (!admin_token_.empty() && path.starts_with("/admin/")) return admin(req, path);
   if (route == Route::unknown)
     return json_error(404, route,
                       "no route " + std::string(req.method) + " " + path.substr(0, 200));

@@ -190,8 +190,11 @@ class Exchange {
 
  private:
   [[noreturn]] void fail(HttpError::Kind kind, const std::string& what, beast::error_code ec) {
-    if (ec == beast::error::timeout) throw HttpError(HttpError::Kind::timeout, what + " timed out");
-    throw HttpError(kind, what + " failed: " + ec.message());
+    if (ec == beast::error::timeout)
+      throw HttpError(HttpError::Kind::timeout, what + " timed out", true);
+    // A name that does not exist, or a certificate refused, will be the same next time.
+    bool transient = kind != HttpError::Kind::tls && ec != asio::error::host_not_found;
+    throw HttpError(kind, what + " failed: " + ec.message(), transient);
   }
 
   void connect(beast::tcp_stream& stream, const Endpoint& to) {
@@ -321,7 +324,7 @@ HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& he
         if (!is_redirect(r.status) || location.empty()) break;
         if (redirects == settings_.max_redirects)
           throw HttpError(
-              HttpError::Kind::protocol,
+              HttpError::Kind::redirect,
               "more than " + std::to_string(settings_.max_redirects) + " redirects from " + url);
         boost::urls::url next;
         auto base = boost::urls::parse_uri(target.url);

@@ -3,6 +3,7 @@
 #include "log.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -63,6 +64,8 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.if_none_match = req[http::field::if_none_match];
     request_.accepts_gzip = accepts_gzip(req[http::field::accept_encoding]);
     request_.received_ms = unix_now_ms();
+    request_.authorization = req[http::field::authorization];
+    request_.body = req.body();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     answer();
@@ -88,6 +91,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void answer() {
     ApiResponse r = api_.handle(request_);
+    if (r.deferred) {
+      // Plugin work (a rebind, a refresh) runs on the fetch threads; the answer comes
+      // back to this session's strand.
+      api_.run_blocking(std::move(r.deferred), [self = shared_from_this()](ApiResponse out) {
+        asio::post(self->stream_.get_executor(),
+                   [self, out = std::move(out)]() mutable { self->send(std::move(out)); });
+      });
+      return;
+    }
     if (r.retry_in) {
       // Not ready (a first fetch runs): wait on a timer, never on the I/O thread.
       wait_.expires_after(*r.retry_in);

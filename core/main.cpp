@@ -38,7 +38,11 @@ int serve(const ServeCommand& command) {
   }
   CatalogService catalogs(config, bind_gateways(config, &*http), &*http);
   HttpMetrics http_metrics;
-  Api api(catalogs, http_metrics, config.cache.first_fetch_wait_ms);
+  const char* admin_token = std::getenv(config.admin_token_env.c_str());
+  Api api(catalogs, http_metrics, config.cache.first_fetch_wait_ms, admin_token ? admin_token : "");
+  log_info(admin_token && *admin_token
+               ? "admin API enabled (token from " + config.admin_token_env + ")"
+               : "admin API disabled (" + config.admin_token_env + " is not set)");
   std::optional<HttpServer> server;
   try {
     server.emplace(config.listen, config.threads, api, http_metrics, true);

@@ -153,6 +153,31 @@ TEST(HttpClient, StopEndsAWaitBetweenRetries) {
   EXPECT_LT(Clock::now() - started, 5s);
 }
 
+// The first connection is dropped before any answer (a reset upstream); the retry works.
+TEST(HttpClient, ADroppedConnectionIsRetried) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  listen(listener, 4);
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread server([listener] {
+    close(accept(listener, nullptr, nullptr));  // dropped without a word
+    int second = accept(listener, nullptr, nullptr);
+    char buf[4096];
+    recv(second, buf, sizeof buf, 0);
+    std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+    send(second, ok.data(), ok.size(), MSG_NOSIGNAL);
+    close(second);
+  });
+  auto r = HttpClient(quick()).get("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), {});
+  server.join();
+  close(listener);
+  EXPECT_EQ(r.body, "ok");
+}
+
 TEST(HttpClient, ConnectFailureSaysWhere) {
   uint16_t port;
   {

@@ -26,11 +26,11 @@ inline GatewayConfig fixture_gateway(const std::string& name, const std::filesys
 
 class TestServer {
  public:
-  explicit TestServer(Config config, ServerLimits limits = {})
+  explicit TestServer(Config config, ServerLimits limits = {}, std::string admin_token = "")
       : config_(std::move(config)),
         http_(client_settings(config_.http)),
         catalogs_(config_, bind_gateways(config_, &http_), &http_),
-        api_(catalogs_, metrics_, config_.cache.first_fetch_wait_ms),
+        api_(catalogs_, metrics_, config_.cache.first_fetch_wait_ms, std::move(admin_token)),
         server_({"127.0.0.1", 0}, 2, api_, metrics_, false, limits) {
     catalogs_.start();
     thread_ = std::thread([this] { server_.run(); });
