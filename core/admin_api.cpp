@@ -86,6 +86,8 @@ ApiResponse Api::admin(const ApiRequest& req, std::string_view path) const {
   }
   if (!same_token(auth.substr(7), admin_token_)) return admin_error(403, "wrong admin token");
 
+  if (path == "/admin/reload") return reload(req);
+
   // /admin/gateways/{name}/{plugin|refresh|cache}
   constexpr std::string_view prefix = "/admin/gateways/";
   size_t slash = path.find('/', prefix.size());
@@ -152,6 +154,29 @@ ApiResponse Api::admin(const ApiRequest& req, std::string_view path) const {
     ApiResponse r = admin_json(swap.outcome == "ok" ? 200 : 422,
                                swap_json(gateway->name(), swap, catalog ? catalog->size() : 0));
     return r;
+  };
+  return later;
+}
+
+// POST /admin/reload: the same as SIGHUP.
+ApiResponse Api::reload(const ApiRequest& req) const {
+  if (req.method != "POST") {
+    ApiResponse r = admin_error(405, "use POST on /admin/reload");
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  ApiResponse later;
+  later.route = Route::admin;
+  later.deferred = [this] {
+    CatalogService::ReloadReport report = catalogs_.reload();
+    if (!report.error.empty())
+      return admin_error(400, "config rejected, nothing changed: " + report.error);
+    std::string body = "{\"outcome\":\"ok\",\"changes\":[";
+    for (size_t i = 0; i < report.changes.size(); ++i) {
+      if (i) body += ",";
+      if (!append_json_string(body, report.changes[i])) body += "\"?\"";
+    }
+    return admin_json(200, body + "]}");
   };
   return later;
 }

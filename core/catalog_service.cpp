@@ -1,5 +1,7 @@
 #include "catalog_service.hpp"
 
+#include "log.hpp"
+
 #include <stdexcept>
 
 namespace gatehouse {
@@ -71,6 +73,62 @@ SwapRecord CatalogService::rebind(const std::string& name, const std::string& pl
   next.plugin = plugin;
   next.options = std::move(options);
   return gateway->rebind(bind_gateway(config_, next, http_));
+}
+
+bool CatalogService::needs_rebind(const GatewayBinding& now, const Config& next_config,
+                                  const GatewayConfig& next) const {
+  if (plugin_path(config_, now.config.plugin) != plugin_path(next_config, next.plugin) ||
+      now.config.options != next.options || !now.instance)
+    return true;
+  std::error_code ec;
+  const LoadedPlugin& loaded = now.instance->plugin();
+  return std::filesystem::last_write_time(loaded.path(), ec) != loaded.loaded_mtime();
+}
+
+CatalogService::ReloadReport CatalogService::reload() {
+  ReloadReport report;
+  Config next;
+  try {
+    next = load_config(config_.source);
+  } catch (const ConfigError& e) {
+    report.error = e.what();
+    log_error("reload rejected, nothing changed: " + report.error);
+    return report;
+  }
+  std::lock_guard lock(change_mutex_);
+  std::shared_ptr<const GatewayList> current = gateways_.load();
+  auto list = std::make_shared<GatewayList>();
+  for (const GatewayConfig& g : next.gateways) {
+    auto existing = std::find_if(current->gateways.begin(), current->gateways.end(),
+                                 [&](const auto& x) { return x->name() == g.name; });
+    if (existing == current->gateways.end()) {
+      list->gateways.push_back(make_gateway(bind_gateway(next, g, http_)));
+      report.changes.push_back("added " + g.name);
+      continue;
+    }
+    std::shared_ptr<const GatewayBinding> now = (*existing)->binding();
+    if (needs_rebind(*now, next, g)) {
+      SwapRecord swap = (*existing)->rebind(bind_gateway(next, g, http_));
+      report.changes.push_back("rebound " + g.name + " (" + swap.from + " -> " + swap.to +
+                               "): " + swap.outcome);
+    } else if (now->config.ttl_s != g.ttl_s || now->config.min_models != g.min_models ||
+               now->config.aliases != g.aliases) {
+      (*existing)->reconfigure(g);
+      report.changes.push_back("reconfigured " + g.name);
+    }
+    list->gateways.push_back(*existing);
+  }
+  for (const auto& g : current->gateways)
+    if (!list->find(g->name()) || list->find(g->name())->name() != g->name())
+      report.changes.push_back("removed " + g->name());
+  list->known_names = names_of(list->gateways);
+  config_ = next;
+  gateways_.store(list);
+  rebuild_merged();
+  start();
+  for (const std::string& change : report.changes) log_info("reload: " + change);
+  if (report.changes.empty()) log_info("reload: nothing changed");
+  return report;
 }
 
 void CatalogService::rebuild_merged() {

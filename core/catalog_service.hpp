@@ -53,8 +53,19 @@ class CatalogService {
   // std::invalid_argument for an unknown gateway or a plugin name that is not a name.
   SwapRecord rebind(const std::string& gateway, const std::string& plugin, PluginOptions options);
 
+  struct ReloadReport {
+    std::string error;                 // the config's error: nothing was changed
+    std::vector<std::string> changes;  // one line per gateway added, removed, rebound...
+  };
+  // Re-reads the config file and applies the difference: gateways added, removed,
+  // rebound (plugin, options, or a rebuilt .so), reconfigured (ttl_s, min_models,
+  // aliases). A config with errors changes nothing. Blocks (rebinds fetch first).
+  ReloadReport reload();
+
  private:
   std::shared_ptr<Gateway> make_gateway(GatewayBinding binding);
+  bool needs_rebind(const GatewayBinding& now, const Config& next_config,
+                    const GatewayConfig& next) const;
   void rebuild_merged();
 
   Config config_;

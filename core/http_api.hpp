@@ -58,6 +58,7 @@ class Api {
   ApiResponse metrics() const;
   ApiResponse healthz() const;
   ApiResponse admin(const ApiRequest& request, std::string_view path) const;
+  ApiResponse reload(const ApiRequest& request) const;
 
   CatalogService& catalogs_;
   const HttpMetrics& http_metrics_;

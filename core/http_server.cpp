@@ -156,11 +156,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl {
   Impl(const ListenAddress& listen, unsigned threads, const Api& api, HttpMetrics& metrics,
-       bool stop_on_signals, ServerLimits limits)
+       bool stop_on_signals, ServerLimits limits, std::function<void()> on_hangup)
       : threads(threads ? threads : std::max(1u, std::thread::hardware_concurrency())),
         ioc(static_cast<int>(this->threads)),
         acceptor(ioc),
         signals(ioc),
+        hangups(ioc),
+        on_hangup(std::move(on_hangup)),
         api(api),
         metrics(metrics),
         limits(limits) {
@@ -183,6 +185,18 @@ struct HttpServer::Impl {
       stopped_by = signal;
       ioc.stop();
     });
+    if (this->on_hangup) {
+      hangups.add(SIGHUP);
+      wait_for_hangup();
+    }
+  }
+
+  void wait_for_hangup() {
+    hangups.async_wait([this](beast::error_code ec, int) {
+      if (ec) return;
+      on_hangup();
+      wait_for_hangup();
+    });
   }
 
   void accept() {
@@ -197,6 +211,8 @@ struct HttpServer::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::signal_set signals;
+  asio::signal_set hangups;
+  std::function<void()> on_hangup;
   const Api& api;
   HttpMetrics& metrics;
   ServerLimits limits;
@@ -204,8 +220,10 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const ListenAddress& listen, unsigned threads, const Api& api,
-                       HttpMetrics& metrics, bool stop_on_signals, ServerLimits limits)
-    : impl_(std::make_unique<Impl>(listen, threads, api, metrics, stop_on_signals, limits)) {}
+                       HttpMetrics& metrics, bool stop_on_signals, ServerLimits limits,
+                       std::function<void()> on_hangup)
+    : impl_(std::make_unique<Impl>(listen, threads, api, metrics, stop_on_signals, limits,
+                                   std::move(on_hangup))) {}
 
 HttpServer::~HttpServer() = default;
 

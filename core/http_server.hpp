@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace gatehouse {
@@ -22,8 +23,9 @@ class HttpServer {
  public:
   // Binds at once (throws std::runtime_error naming the address on failure). With
   // stop_on_signals, SIGINT and SIGTERM are taken from here on and end run().
+  // With on_hangup, SIGHUP calls it (on an I/O thread: it must not block).
   HttpServer(const ListenAddress& listen, unsigned threads, const Api& api, HttpMetrics& metrics,
-             bool stop_on_signals, ServerLimits limits = {});
+             bool stop_on_signals, ServerLimits limits = {}, std::function<void()> on_hangup = {});
   ~HttpServer();
 
   uint16_t port() const;  // the bound port, useful with port 0

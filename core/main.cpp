@@ -45,7 +45,10 @@ int serve(const ServeCommand& command) {
                : "admin API disabled (" + config.admin_token_env + " is not set)");
   std::optional<HttpServer> server;
   try {
-    server.emplace(config.listen, config.threads, api, http_metrics, true);
+    server.emplace(config.listen, config.threads, api, http_metrics, true, ServerLimits{}, [&] {
+      log_info("SIGHUP: reloading " + config.source.string());
+      catalogs.run_blocking([&] { catalogs.reload(); });
+    });
   } catch (const std::runtime_error& e) {
     log_error(e.what());
     return exit_failure;

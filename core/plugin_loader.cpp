@@ -89,7 +89,10 @@ void check_descriptor(const fs::path& path, const gatehouse_plugin* d) {
 
 LoadedPlugin::LoadedPlugin(std::unique_ptr<boost::dll::shared_library> library,
                            const gatehouse_plugin* descriptor, fs::path path)
-    : library_(std::move(library)), descriptor_(descriptor), path_(std::move(path)) {}
+    : library_(std::move(library)), descriptor_(descriptor), path_(std::move(path)) {
+  std::error_code ec;
+  mtime_ = fs::last_write_time(path_, ec);
+}
 
 LoadedPlugin::~LoadedPlugin() = default;
 

@@ -33,6 +33,8 @@ class LoadedPlugin {
 
   const gatehouse_plugin& abi() const { return *descriptor_; }
   const std::filesystem::path& path() const { return path_; }
+  // The file's modification time when it was loaded: a reload rebinds when it changed.
+  std::filesystem::file_time_type loaded_mtime() const { return mtime_; }
   std::string name() const { return descriptor_->name; }
   std::string version() const { return descriptor_->version; }
   std::string description() const { return descriptor_->description; }
@@ -41,6 +43,7 @@ class LoadedPlugin {
   std::unique_ptr<boost::dll::shared_library> library_;
   const gatehouse_plugin* descriptor_;
   std::filesystem::path path_;
+  std::filesystem::file_time_type mtime_;
 };
 
 // Throws PluginError when the file is missing, not a shared library, lacks the entry

@@ -113,6 +113,8 @@ bool Process::wait_for_stderr(const std::string& text, std::chrono::milliseconds
   return true;
 }
 
+void Process::signal(int signal) { kill(pid_, signal); }
+
 int Process::stop(int signal, std::chrono::milliseconds timeout) {
   kill(pid_, signal);
   auto deadline = Clock::now() + timeout;

@@ -28,6 +28,7 @@ class Process {
 
   // Reads stderr until it contains `text` or the timeout passes; true if it appeared.
   bool wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout);
+  void signal(int signal);  // and lets it run on
   // Sends `signal` and waits for the exit; returns the exit code, -1 for death by signal.
   int stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   const std::string& err() const { return err_; }

@@ -1,0 +1,184 @@
+// Re-reading config.toml at run time (POST /admin/reload, and SIGHUP in the real binary):
+// the difference is applied, a broken config changes nothing, a rebuilt .so is rebound.
+#include "support/fake_upstream.hpp"
+#include "support/json.hpp"
+#include "support/plugin_run.hpp"
+#include "support/scoped_env.hpp"
+#include "support/subprocess.hpp"
+#include "support/test_client.hpp"
+#include "support/test_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <future>
+
+namespace gatehouse {
+namespace {
+
+using namespace std::chrono_literals;
+using test::CannedReply;
+using test::FakeUpstream;
+using test::Json;
+using test::SeenRequest;
+
+const std::string token = "reload-token";
+
+class Reload : public ::testing::Test {
+ protected:
+  Reload()
+      : key_("PORTKEY_API_KEY", "pk-test"),
+        portkey_list_(test::read_bytes(test::fixture("portkey/models.json"))),
+        portkey_([this](const SeenRequest&) {
+          return CannedReply{200, {}, portkey_list_};
+        }) {
+    std::filesystem::create_directories(dir_.path() / "plugins");
+    std::filesystem::copy_file(test::built_plugin("portkey"), dir_.path() / "plugins/portkey.so");
+    std::filesystem::copy_file(test::test_plugin("fixture"), dir_.path() / "plugins/fix.so");
+  }
+
+  std::filesystem::path file() const { return dir_.path() / "config.toml"; }
+
+  // hug on the fixture plugin, plus whatever the test adds.
+  void write_config(const std::string& extra, const std::string& hug_extra = "") {
+    std::ofstream(file(), std::ios::trunc)
+        << "[plugins]\ndir = \"plugins\"\n[cache]\ndir = \"cache\"\n"
+        << "[[gateways]]\nname = \"hug\"\nplugin = \"fix\"\n"
+        << hug_extra << "[gateways.options]\nfile = \""
+        << test::test_data("fixture_models.json").string() << "\"\n"
+        << extra;
+  }
+  std::string portkey_block(const std::string& name, const std::string& patterns) const {
+    return "[[gateways]]\nname = \"" + name + "\"\nplugin = \"portkey\"\n[gateways.options]\n" +
+           "base_url = \"" + portkey_.url() + "\"\n" +
+           (patterns.empty() ? "" : "patterns = " + patterns + "\n");
+  }
+
+  static test::HttpResult reload(const test::TestServer& s) {
+    return test::http_request(s.port(), "POST", "/admin/reload",
+                              {{"Authorization", "Bearer " + token}});
+  }
+  static int64_t total(const test::TestServer& s, const std::string& gateway) {
+    auto r = test::http_get(s.port(), "/v1/catalog/models?gateway=" + gateway);
+    if (r.status != 200) return -static_cast<int64_t>(r.status);
+    return int64_t(Json(r.body)["total"]);
+  }
+
+  test::TempDir dir_;
+  test::ScopedEnv key_;
+  std::string portkey_list_;
+  FakeUpstream portkey_;
+};
+
+TEST_F(Reload, AppliesTheDifferenceAndRejectsABrokenConfigWhole) {
+  write_config("");
+  test::TestServer server(load_config(file()), {}, token);
+  ASSERT_EQ(total(server, "hug"), 5);
+
+  // The documented rollback, and a new gateway, in one edit.
+  std::ofstream(file(), std::ios::trunc)
+      << "[plugins]\ndir = \"plugins\"\n[cache]\ndir = \"cache\"\n"
+      << portkey_block("hug", "[\"llava-hf\", \"hugging\", \"hf/\"]")
+      << portkey_block("portkey", "");
+  auto r = reload(server);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find("rebound hug (fixture 0.3.0 -> portkey 1.0.0): ok"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("added portkey"), std::string::npos) << r.body;
+  EXPECT_EQ(total(server, "hug"), 2);
+  EXPECT_TRUE(std::async(std::launch::async, [&] {
+                for (int i = 0; i < 300; ++i, std::this_thread::sleep_for(10ms))
+                  if (total(server, "portkey") == 203) return true;
+                return false;
+              }).get());
+
+  // A typo: rejected as a whole, with the file, line and key; nothing changes.
+  std::ofstream(file(), std::ios::app)
+      << "[[gateways]]\nname = \"x\"\nplugin = \"portkey\"\nttl = 5\n";
+  auto broken = reload(server);
+  EXPECT_EQ(broken.status, 400u);
+  EXPECT_NE(broken.body.find("config rejected, nothing changed: "), std::string::npos);
+  EXPECT_NE(broken.body.find("config.toml:"), std::string::npos);
+  EXPECT_NE(broken.body.find("unknown key 'gateways[2].ttl'"), std::string::npos) << broken.body;
+  EXPECT_EQ(total(server, "hug"), 2);
+  EXPECT_EQ(total(server, "portkey"), 203);
+
+  // Removing a gateway, and a TTL change that needs no refetch.
+  std::string block = portkey_block("hug", "[\"llava-hf\", \"hugging\", \"hf/\"]");
+  std::ofstream(file(), std::ios::trunc)
+      << "[plugins]\ndir = \"plugins\"\n[cache]\ndir = \"cache\"\n"
+      << block.insert(block.find("[gateways.options]"), "ttl_s = 60\n");
+  auto removed = reload(server);
+  ASSERT_EQ(removed.status, 200u) << removed.body;
+  EXPECT_NE(removed.body.find("removed portkey"), std::string::npos) << removed.body;
+  EXPECT_NE(removed.body.find("reconfigured hug"), std::string::npos) << removed.body;
+  EXPECT_EQ(total(server, "portkey"), -400);
+  EXPECT_EQ(total(server, "hug"), 2);
+}
+
+TEST_F(Reload, ARebuiltPluginFileIsRebound) {
+  write_config("");
+  test::TestServer server(load_config(file()), {}, token);
+  ASSERT_EQ(total(server, "hug"), 5);
+  std::this_thread::sleep_for(20ms);  // a new build has a new modification time
+  std::filesystem::copy_file(test::test_plugin("fixture_v2"), dir_.path() / "plugins/fix.so",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto r = reload(server);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find("rebound hug (fixture 0.3.0 -> fixture 0.4.0): ok"), std::string::npos)
+      << r.body;
+  Json g(test::http_get(server.port(), "/v1/catalog/gateways").body);
+  EXPECT_EQ(std::string_view(g["data"].at(0)["plugin"]["version"]), "0.4.0");
+  EXPECT_EQ(reload(server).body, "{\"outcome\":\"ok\",\"changes\":[]}") << "nothing new";
+}
+
+// A fetch still running on the old plugin when the swap lands: it finishes on the code
+// it started with, its result is dropped, and the old library goes when it is done.
+TEST_F(Reload, ASwapDuringASlowFetchFinishesCleanly) {
+  write_config("", "");
+  Config config = load_config(file());
+  config.gateways[0].options.emplace_back("delay_ms", "600");
+  test::TestServer server(config, {}, token);
+  ASSERT_EQ(total(server, "hug"), 5);
+  auto auth = test::Headers{{"Authorization", "Bearer " + token}};
+  auto refresh = std::async(std::launch::async, [&] {
+    return test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh", auth);
+  });
+  std::this_thread::sleep_for(150ms);
+  auto swap = test::http_request(server.port(), "PUT", "/admin/gateways/hug/plugin", auth,
+                                 R"({"plugin": "portkey", "options": {"base_url": ")" +
+                                     portkey_.url() + R"(", "patterns": ["llava-hf"]}})");
+  ASSERT_EQ(swap.status, 200u) << swap.body;
+  auto refreshed = refresh.get();
+  EXPECT_EQ(refreshed.status, 502u);
+  EXPECT_NE(refreshed.body.find("rebound meanwhile"), std::string::npos) << refreshed.body;
+  EXPECT_EQ(total(server, "hug"), 2) << "the slow old fetch did not overwrite the new catalog";
+}
+
+TEST(ReloadProcess, SighupAppliesAGoodConfigAndIgnoresABrokenOne) {
+  test::TempDir dir;
+  auto file = dir.path() / "config.toml";
+  auto write = [&](const std::string& extra) {
+    std::ofstream(file, std::ios::trunc)
+        << "[plugins]\ndir = \"" << GATEHOUSE_TEST_PLUGIN_DIR << "\"\n"
+        << "[[gateways]]\nname = \"hug\"\nplugin = \"fixture\"\n"
+        << extra << "[gateways.options]\nfile = \""
+        << test::test_data("fixture_models.json").string() << "\"\n";
+  };
+  write("");
+  test::Process server(
+      {test::gatehouse_binary, "--config", file.string(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.wait_for_stderr("5 models from fixture", 10s)) << server.err();
+  write("ttl = 5\n");  // a typo
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_stderr("reload rejected, nothing changed: ", 10s)) << server.err();
+  EXPECT_NE(server.err().find("unknown key 'gateways[0].ttl'"), std::string::npos);
+  write("ttl_s = 60\n");
+  server.signal(SIGHUP);
+  ASSERT_TRUE(server.wait_for_stderr("reload: reconfigured hug", 10s)) << server.err();
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.err();
+}
+
+}  // namespace
+}  // namespace gatehouse
