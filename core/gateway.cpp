@@ -66,19 +66,17 @@ void Gateway::run_fetch() {
   } catch (const std::exception& e) {
     fetched.error = std::string("fetch failed in the host: ") + e.what();
   }
-  {
-    std::lock_guard lock(swap_mutex_);
-    if (binding_.load() != binding) {
-      // Rebound while this ran: its result belongs to a binding no longer in force.
-      fetching_ = false;
-      return;
+  std::lock_guard lock(swap_mutex_);
+  // Rebound while this ran: its result belongs to a binding no longer in force.
+  if (binding_.load() == binding) {
+    if (fetched.catalog) {
+      record_success();
+      install(fetched.catalog);
+    } else {
+      record_failure(fetched.error, unix_now_ms());
     }
-    if (fetched.catalog) install(fetched.catalog);
   }
-  if (fetched.catalog)
-    record_success();
-  else
-    record_failure(fetched.error, unix_now_ms());
+  // Last: until the new catalog is in, a request must not start a second flight.
   fetching_ = false;
 }
 

@@ -24,11 +24,12 @@ class HttpApi : public ::testing::Test {
     config.gateways.back().aliases = {"huggingface"};
     config.gateways.push_back(test::fixture_gateway("second", test_data("fixture_models.json")));
     server_ = new test::TestServer(config);
-    // Both first fetches done and merged (the merge follows each swap): every test sees
-    // all data. All of "second" is in "hug" too, so the merge holds 50 models.
+    // Both first fetches done (flights over) and merged (the merge follows each swap):
+    // every test sees all data. All of "second" is in "hug" too, so the merge holds 50 models.
     auto& catalogs = server_->catalogs();
     while (!catalogs.find("second")->catalog() || !catalogs.merged() ||
-           catalogs.merged()->size() != 50)
+           catalogs.merged()->size() != 50 || catalogs.find("hug")->fetching() ||
+           catalogs.find("second")->fetching())
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   static void TearDownTestSuite() {
