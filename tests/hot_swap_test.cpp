@@ -210,38 +210,35 @@ TEST_F(HotSwap, RefreshAndClearCache) {
 TEST_F(HotSwap, SwapsUnderLoadNeverFailOrMixAResponse) {
   test::TestServer server(config(), {}, token);
   ASSERT_EQ(origin_of(test::http_get(server.port(), "/v1/catalog/models?gateway=hug")), "hub");
-  std::atomic<bool> done = false;
+  constexpr size_t clients = 4, requests_each = 600;
+  std::atomic<size_t> running = clients;
   auto client = [&] {
     std::map<std::string, size_t> seen;
-    for (size_t i = 0; i < 2000 && !done; ++i)
+    for (size_t i = 0; i < requests_each; ++i)
       ++seen[origin_of(test::http_get(server.port(), "/v1/catalog/models?gateway=hug"))];
+    --running;
     return seen;
   };
-  std::vector<std::future<std::map<std::string, size_t>>> clients;
-  for (int i = 0; i < 4; ++i) clients.push_back(std::async(std::launch::async, client));
-  for (int round = 0; round < 3; ++round) {
-    std::this_thread::sleep_for(100ms);
+  std::vector<std::future<std::map<std::string, size_t>>> load;
+  for (size_t i = 0; i < clients; ++i) load.push_back(std::async(std::launch::async, client));
+  // Back and forth while the load runs, at least three times.
+  for (int round = 0; round < 3 || running > 0; ++round) {
     ASSERT_EQ(put_plugin(server, to_portkey_body()).status, 200u);
     EXPECT_EQ(origin_of(test::http_get(server.port(), "/v1/catalog/models?gateway=hug")),
               "portkey");
-    std::this_thread::sleep_for(100ms);
+    std::this_thread::sleep_for(50ms);
     ASSERT_EQ(put_plugin(server, to_hub_body()).status, 200u);
     EXPECT_EQ(origin_of(test::http_get(server.port(), "/v1/catalog/models?gateway=hug")), "hub");
+    std::this_thread::sleep_for(50ms);
   }
-  done = true;
-  size_t total = 0;
   std::map<std::string, size_t> all;
-  for (auto& c : clients)
-    for (auto& [origin, n] : c.get()) {
-      all[origin] += n;
-      total += n;
-    }
-  for (auto& [origin, n] : all) {
+  for (auto& c : load)
+    for (auto& [origin, n] : c.get()) all[origin] += n;
+  for (auto& [origin, n] : all)
     EXPECT_TRUE(origin == "hub" || origin == "portkey") << n << " responses: " << origin;
-  }
+  EXPECT_EQ(all["hub"] + all["portkey"], clients * requests_each) << "every response whole";
   EXPECT_GT(all["hub"], 0u);
   EXPECT_GT(all["portkey"], 0u);
-  EXPECT_GE(total, 100u);
 }
 
 }  // namespace
