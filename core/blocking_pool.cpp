@@ -7,18 +7,22 @@ BlockingPool::BlockingPool(size_t threads) {
     threads_.emplace_back([this] { work(); });
 }
 
-BlockingPool::~BlockingPool() {
+BlockingPool::~BlockingPool() { stop(); }
+
+void BlockingPool::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   ready_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
 }
 
 void BlockingPool::post(std::function<void()> job) {
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;  // shutting down: nothing new starts
     jobs_.push_back(std::move(job));
   }
   ready_.notify_one();

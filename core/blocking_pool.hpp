@@ -13,7 +13,10 @@ namespace gatehouse {
 class BlockingPool {
  public:
   explicit BlockingPool(size_t threads);
-  ~BlockingPool();  // runs what is queued, then joins
+  ~BlockingPool();  // stop()
+
+  // Runs what is queued, then joins the threads; later posts are dropped. Idempotent.
+  void stop();
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
 

@@ -47,6 +47,9 @@ class CatalogService {
 
   // Runs blocking work (plugin calls) on the fetch threads.
   void run_blocking(std::function<void()> job) { pool_.post(std::move(job)); }
+  // Finishes the work queued and stops the fetch threads: call it while whatever that
+  // work reports to (the HTTP server's sessions) still exists.
+  void stop() { pool_.stop(); }
 
   // Binds `gateway` to the plugin NAMED `plugin` in plugins.dir with `options`: loads it,
   // creates it, fetches its catalog, and only then swaps. Blocks. Throws

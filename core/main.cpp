@@ -58,7 +58,8 @@ int serve(const ServeCommand& command) {
            " gateway(s) on http://" + config.listen.host + ":" + std::to_string(server->port()));
   int signal = server->run();
   log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
-  http->stop();  // a fetch waiting to retry ends now instead of holding the exit
+  http->stop();     // a fetch waiting to retry ends now instead of holding the exit
+  catalogs.stop();  // admin work in flight reports to sessions that still exist
   return 0;
 }
 

@@ -38,6 +38,8 @@ class TestServer {
   ~TestServer() {
     server_.stop();
     thread_.join();
+    http_.stop();      // no fetch waits out a retry
+    catalogs_.stop();  // before the sessions its work reports to are gone
   }
 
   uint16_t port() const { return server_.port(); }
