@@ -19,9 +19,7 @@ ApiResponse admin_json(unsigned status, std::string body) {
 }
 
 ApiResponse admin_error(unsigned status, const std::string& detail) {
-  std::string body = "{\"detail\":";
-  if (!append_json_string(body, detail)) body += "\"invalid request\"";
-  return admin_json(status, body + "}");
+  return json_error(status, Route::admin, detail);
 }
 
 // Compares without an early exit, so the time taken says nothing about the token.

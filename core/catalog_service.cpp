@@ -17,13 +17,6 @@ std::string names_of(const std::vector<std::shared_ptr<Gateway>>& gateways) {
   return names + "all";
 }
 
-bool valid_plugin_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
-  return true;
-}
-
 }  // namespace
 
 std::shared_ptr<Gateway> GatewayList::find(std::string_view name) const {
@@ -66,7 +59,7 @@ SwapRecord CatalogService::rebind(const std::string& name, const std::string& pl
                                   PluginOptions options) {
   std::shared_ptr<Gateway> gateway = find(name);
   if (!gateway) throw std::invalid_argument("no gateway '" + name + "'");
-  if (!valid_plugin_name(plugin))
+  if (!is_valid_name(plugin))
     throw std::invalid_argument("plugin must be a plugin NAME (1-64 of a-z 0-9 - _), not a path");
   std::lock_guard lock(change_mutex_);
   GatewayConfig next = gateway->binding()->config;

@@ -121,15 +121,6 @@ class Reader {
   std::string source_;
 };
 
-bool valid_gateway_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 fs::path anchored(const fs::path& base, const std::string& path) {
   fs::path p(path);
   return p.is_absolute() ? p : (base / p).lexically_normal();
@@ -192,7 +183,7 @@ GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::str
   r.allow_only(t, where, {"name", "plugin", "aliases", "ttl_s", "min_models", "options"});
   GatewayConfig g;
   g.name = r.string(t, "name", where, nullptr);
-  if (!valid_gateway_name(g.name) || g.name == "all")
+  if (!is_valid_name(g.name) || g.name == "all")
     r.fail(t.get("name")->source(),
            where + ".name '" + g.name + "' must be 1-64 of a-z 0-9 - _ and not 'all'");
   g.plugin = r.string(t, "plugin", where, nullptr);
@@ -223,7 +214,7 @@ void check_unique_names(const Reader& r, const toml::array& array, const Config&
     std::vector<std::string> names{g.name};
     names.insert(names.end(), g.aliases.begin(), g.aliases.end());
     for (const std::string& name : names) {
-      if (!valid_gateway_name(name) || name == "all")
+      if (!is_valid_name(name) || name == "all")
         r.fail(array[i].source(),
                where + " alias '" + name + "' must be 1-64 of a-z 0-9 - _ and not 'all'");
       auto [it, fresh] = seen.emplace(name, where);
@@ -306,6 +297,15 @@ Config load_config(const fs::path& file) {
   std::ostringstream text;
   text << in.rdbuf();  // sets failbit on an empty file, which is still a valid config
   return parse_config(text.str(), file);
+}
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
 }
 
 fs::path plugin_path(const Config& config, std::string_view plugin) {

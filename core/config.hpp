@@ -71,6 +71,10 @@ Config parse_config(std::string_view text, const std::filesystem::path& source);
 // "HOST:PORT" or "[IPv6]:PORT"; throws ConfigError naming `what` on anything else.
 ListenAddress parse_listen_address(std::string_view text, std::string_view what);
 
+// 1-64 of a-z 0-9 - _: what gateway names, aliases and plugin names may be (they appear in
+// URLs and file names).
+bool is_valid_name(std::string_view name);
+
 // The shared library a gateway's `plugin` names: a path as given when it contains '/',
 // else plugins_dir/NAME.so.
 std::filesystem::path plugin_path(const Config& config, std::string_view plugin);

@@ -56,4 +56,24 @@ std::string GzipHead::finish(std::string_view tail) const {
 
 std::string gzip(std::string_view data) { return GzipHead("").finish(data); }
 
+bool gunzip(std::string_view data, size_t limit, std::string& out) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return false;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  out.clear();
+  int rc = Z_OK;
+  char buf[65536];
+  while (rc == Z_OK && out.size() <= limit) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
+  }
+  bool complete = rc == Z_STREAM_END && z.avail_in == 0;
+  inflateEnd(&z);
+  return complete && out.size() <= limit;
+}
+
 }  // namespace gatehouse

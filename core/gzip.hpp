@@ -10,6 +10,10 @@ namespace gatehouse {
 
 std::string gzip(std::string_view data);
 
+// Decompresses one gzip stream into `out`. False when it is not one complete, valid gzip
+// stream, or when it would grow past `limit` bytes (then out.size() > limit).
+bool gunzip(std::string_view data, size_t limit, std::string& out);
+
 // The head of a body, deflated once. finish() appends a tail and yields a complete gzip
 // stream: the head ends in a sync flush (byte-aligned, not final), the tail is a second
 // deflate run ending the stream, and the trailer's CRC is combined from both.

@@ -19,16 +19,6 @@ constexpr size_t gzip_min_bytes = 1024;
 constexpr auto first_fetch_poll = 25ms;
 constexpr std::string_view models_paths[] = {"/v1/catalog/models", "/v1/models"};
 
-ApiResponse json_error(unsigned status, Route route, const std::string& detail) {
-  ApiResponse r;
-  r.status = status;
-  r.route = route;
-  r.body = "{\"detail\":";
-  if (!append_json_string(r.body, detail)) append_json_string(r.body, "invalid request");
-  r.body += "}";
-  return r;
-}
-
 // Weak comparison (RFC 9110 8.8.3.2): W/ prefixes do not matter; "*" matches anything.
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {
   auto strip = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
@@ -132,6 +122,16 @@ QueryParams decode_params(const boost::urls::url_view& url) {
 }
 
 }  // namespace
+
+ApiResponse json_error(unsigned status, Route route, const std::string& detail) {
+  ApiResponse r;
+  r.status = status;
+  r.route = route;
+  r.body = "{\"detail\":";
+  if (!append_json_string(r.body, detail)) append_json_string(r.body, "invalid request");
+  r.body += "}";
+  return r;
+}
 
 Api::Api(CatalogService& catalogs, const HttpMetrics& http_metrics, int64_t first_fetch_wait_ms,
          std::string admin_token)

@@ -41,6 +41,9 @@ struct ApiResponse {
 
 inline constexpr size_t max_query_length = 2048;
 
+// {"detail": "..."} with that status: every error the API gives.
+ApiResponse json_error(unsigned status, Route route, const std::string& detail);
+
 class Api {
  public:
   // An empty admin_token disables the admin routes (they answer 404).

@@ -1,9 +1,9 @@
 #include "http_client.hpp"
 
 #include "config.hpp"
+#include "gzip.hpp"
 #include "log.hpp"
 
-#include <zlib.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -106,30 +106,14 @@ std::string ms_text(Clock::duration d) {
   return std::to_string(std::chrono::duration_cast<milliseconds>(d).count()) + " ms";
 }
 
-std::string gunzip(std::string_view data, size_t limit, const std::string& url) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-    throw HttpError(HttpError::Kind::protocol, "zlib failed to start");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
+std::string decompressed(std::string_view data, size_t limit, const std::string& url) {
   std::string out;
-  int rc = Z_OK;
-  char buf[65536];
-  while (rc == Z_OK && out.size() <= limit) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
-  }
-  inflateEnd(&z);
+  if (gunzip(data, limit, out)) return out;
   if (out.size() > limit)
     throw HttpError(HttpError::Kind::too_large, "response from " + url + " is larger than " +
                                                     std::to_string(limit) +
                                                     " bytes once decompressed");
-  if (rc != Z_STREAM_END)
-    throw HttpError(HttpError::Kind::protocol, "response from " + url + " is not valid gzip");
-  return out;
+  throw HttpError(HttpError::Kind::protocol, "response from " + url + " is not valid gzip");
 }
 
 bool is_redirect(unsigned status) {
@@ -272,7 +256,7 @@ class Exchange {
     for (const auto& field : res) out.headers.emplace_back(field.name_string(), field.value());
     out.body = std::move(res.body());
     if (beast::iequals(res[http::field::content_encoding], "gzip"))
-      out.body = gunzip(out.body, settings_.max_response_bytes, target_.url);
+      out.body = decompressed(out.body, settings_.max_response_bytes, target_.url);
     return out;
   }
 

@@ -1,11 +1,13 @@
 #include "support/test_client.hpp"
 
-#include <zlib.h>
+#include "gzip.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 
 namespace gatehouse::test {
@@ -45,23 +47,9 @@ HttpResult http_request(uint16_t port, const std::string& method, const std::str
 }
 
 std::string gunzip(std::string_view data) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("inflateInit2");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
   std::string out;
-  char buf[65536];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
-  }
-  bool complete = rc == Z_STREAM_END && z.avail_in == 0;
-  inflateEnd(&z);
-  if (!complete) throw std::runtime_error("not one complete gzip stream");
+  if (!gatehouse::gunzip(data, SIZE_MAX, out))
+    throw std::runtime_error("not one complete gzip stream");
   return out;
 }
 
