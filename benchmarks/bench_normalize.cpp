@@ -1,9 +1,9 @@
 // Normalization throughput of each plugin, through the real ABI, beside the ceiling: a
 // plain simdjson On-Demand traversal of every value of the same bytes, in the same run.
 //   build/release/benchmarks/bench_normalize
-#include "model_record.hpp"
-#include "plugin_instance.hpp"
-#include "plugin_loader.hpp"
+#include "catalog/model_record.hpp"
+#include "plugin_host/plugin_instance.hpp"
+#include "plugin_host/plugin_loader.hpp"
 
 #include <benchmark/benchmark.h>
 #include <simdjson.h>

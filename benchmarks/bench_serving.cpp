@@ -1,11 +1,12 @@
 // The serving path on the real 2,817-model Hub list: what one request costs once the
 // catalog is built, and what building it costs at ingest.
 //   build/release/benchmarks/bench_serving [--benchmark_filter=...]
-#include "catalog.hpp"
-#include "catalog_query.hpp"
-#include "catalog_response.hpp"
-#include "gzip.hpp"
+#include "catalog/catalog.hpp"
+#include "catalog/catalog_query.hpp"
+#include "http/model_params.hpp"
+#include "http/models_envelope.hpp"
 #include "hub_records.hpp"
+#include "support/gzip.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -18,7 +19,7 @@ const std::string list_2817 = GATEHOUSE_FIXTURES_DIR "/huggingface/list_2817.jso
 const Catalog& catalog(int copies) {
   static std::map<int, std::unique_ptr<Catalog>> built;
   auto& c = built[copies];
-  if (!c) c = std::make_unique<Catalog>(load_hub_records(list_2817, copies), "hug", 1);
+  if (!c) c = std::make_unique<Catalog>(load_hub_records(list_2817, copies), 1);
   return *c;
 }
 
@@ -27,17 +28,15 @@ void set_counters(benchmark::State& state, size_t bytes, size_t models) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * models));
 }
 
-std::string tail() {
-  std::string t;
-  append_envelope_tail(t, 1764000000000, 1763990000000, false);
-  return t;
-}
+const Freshness freshness{1764000000000, 1763990000000, false, {{"hug", "fresh"}}};
+
+PageShape whole(const Catalog& c) { return {c.size(), c.size(), 0, std::nullopt, "hug"}; }
 
 void BM_FullList(benchmark::State& state) {
   const Catalog& c = catalog(static_cast<int>(state.range(0)));
   size_t bytes = 0;
   for (auto _ : state) {
-    std::string body = c.full_head() + tail();
+    std::string body = full_list_body(c, whole(c), freshness);
     bytes = body.size();
     benchmark::DoNotOptimize(body);
   }
@@ -48,57 +47,57 @@ void BM_FullListGzip(benchmark::State& state) {
   const Catalog& c = catalog(static_cast<int>(state.range(0)));
   size_t bytes = 0;
   for (auto _ : state) {
-    std::string body = c.full_head_gzip().finish(tail());
+    std::string body = full_list_gzip(c, whole(c), freshness);
     bytes = body.size();
     benchmark::DoNotOptimize(body);
   }
   state.counters["gzip_bytes"] = static_cast<double>(bytes);
-  set_counters(state, c.full_head().size(), c.size());
+  set_counters(state, c.models_json().size(), c.size());
+}
+
+std::string page_of(const Catalog& c, const QueryParams& params) {
+  ModelsRequest request = parse_models_request(params);
+  const ModelQuery& q = request.query;
+  Page page = run_query(c, q);
+  return page_body(page.models, {page.total, page.models.size(), q.offset, q.limit, "hug"},
+                   freshness);
 }
 
 // A query's whole cost: parse parameters, select, render the envelope.
-void run_query(benchmark::State& state, const QueryParams& params) {
+void run_page(benchmark::State& state, const QueryParams& params) {
   const Catalog& c = catalog(static_cast<int>(state.range(0)));
-  size_t bytes = 0, returned = 0;
+  size_t bytes = 0;
   for (auto _ : state) {
-    ModelQuery q = parse_model_query(params);
-    Page page = run_model_query(c, q);
-    std::string body;
-    append_envelope_head(body, page.models, {page.total, q.offset, q.limit, "hug"});
-    body += tail();
+    std::string body = page_of(c, params);
     bytes = body.size();
-    returned = page.models.size();
     benchmark::DoNotOptimize(body);
   }
-  set_counters(state, bytes, returned);
+  set_counters(state, bytes, 1);
 }
 
 void BM_PageOf50(benchmark::State& state) {
-  run_query(state, {{"gateway", "hug"}, {"limit", "50"}, {"offset", "1000"}});
+  run_page(state, {{"gateway", "hug"}, {"limit", "50"}, {"offset", "1000"}});
 }
 
 void BM_FilteredSortedPage(benchmark::State& state) {
-  run_query(state, {{"gateway", "hug"},
-                    {"pipeline_tag", "text-generation"},
-                    {"q", "instruct"},
-                    {"sort", "downloads"},
-                    {"limit", "50"}});
+  run_page(state, {{"gateway", "hug"},
+                   {"pipeline_tag", "text-generation"},
+                   {"q", "instruct"},
+                   {"sort", "downloads"},
+                   {"limit", "50"}});
 }
 
 void BM_PageOf50Gzip(benchmark::State& state) {
   const Catalog& c = catalog(static_cast<int>(state.range(0)));
-  ModelQuery q = parse_model_query({{"limit", "50"}});
-  Page page = run_model_query(c, q);
-  std::string body;
-  append_envelope_head(body, page.models, {page.total, q.offset, q.limit, "hug"});
+  std::string body = page_of(c, {{"limit", "50"}});
   for (auto _ : state) benchmark::DoNotOptimize(gzip(body));
-  set_counters(state, body.size(), page.models.size());
+  set_counters(state, body.size(), 50);
 }
 
-// Ingest: id index, ten sort orders, the full-list body and its gzip.
+// Ingest: id index, ten sort orders, the ready array and its deflate.
 void BM_BuildCatalog(benchmark::State& state) {
   auto records = load_hub_records(list_2817, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(Catalog(records, "hug", 1));
+  for (auto _ : state) benchmark::DoNotOptimize(Catalog(records, 1));
   set_counters(state, 0, records.size());
 }
 

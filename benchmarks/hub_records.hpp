@@ -1,7 +1,7 @@
 // Real Hub list records (tests/fixtures) turned into catalog records, for benchmarks.
 #pragma once
 
-#include "model_record.hpp"
+#include "catalog/model_record.hpp"
 
 #include <memory>
 #include <string>

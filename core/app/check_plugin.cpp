@@ -1,7 +1,7 @@
-#include "check_plugin.hpp"
+#include "app/check_plugin.hpp"
 
-#include "model_record.hpp"
-#include "plugin_instance.hpp"
+#include "catalog/model_record.hpp"
+#include "plugin_host/plugin_instance.hpp"
 
 #include <fstream>
 #include <ostream>

@@ -1,7 +1,7 @@
 // `gatehouse check-plugin`: what a gateway author runs first on a new build.
 #pragma once
 
-#include "host_services.hpp"
+#include "plugin_host/plugin_options.hpp"
 
 #include <filesystem>
 #include <iosfwd>

@@ -1,7 +1,7 @@
 // What the user asked for on the command line.
 #pragma once
 
-#include "check_plugin.hpp"
+#include "app/check_plugin.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -1,4 +1,6 @@
-#include "config.hpp"
+#include "app/config.hpp"
+
+#include "support/names.hpp"
 
 #include <toml++/toml.h>
 
@@ -20,6 +22,8 @@ std::string type_name(const toml::node& node) {
   out << node.type();
   return out.str();
 }
+
+OptionValue option_value(const toml::node& node);
 
 // Walks the parsed document, failing with "file:line:column: message" at the node at fault.
 class Reader {
@@ -94,23 +98,13 @@ class Reader {
     return out;
   }
 
-  // Plugin options are text: strings as they are, integers and booleans spelled out,
-  // arrays of strings joined with ',' (the plugins' list syntax).
+  // Plugin options are text, by the rule the admin API follows too (option_text).
   std::string option_text(const toml::node& node, const std::string& name) const {
-    if (auto s = node.as_string()) return s->get();
-    if (auto i = node.as_integer()) return std::to_string(i->get());
-    if (auto b = node.as_boolean()) return b->get() ? "true" : "false";
-    if (auto array = node.as_array()) {
-      std::string joined;
-      for (const toml::node& item : *array) {
-        if (!item.is_string() || item.as_string()->get().find(',') != std::string::npos)
-          fail(item.source(), name + " must hold only strings without ','");
-        joined.append(joined.empty() ? "" : ",").append(item.as_string()->get());
-      }
-      return joined;
+    try {
+      return gatehouse::option_text(option_value(node), name);
+    } catch (const OptionError& e) {
+      fail(node.source(), e.what());
     }
-    fail(node.source(),
-         name + " must be a string, integer, boolean or array of strings, got " + type_name(node));
   }
 
   static std::string qualified(const std::string& where, std::string_view key) {
@@ -120,6 +114,21 @@ class Reader {
  private:
   std::string source_;
 };
+
+OptionValue option_value(const toml::node& node) {
+  if (auto s = node.as_string()) return s->get();
+  if (auto i = node.as_integer()) return i->get();
+  if (auto b = node.as_boolean()) return b->get();
+  const toml::array* array = node.as_array();
+  if (!array) return UnsupportedOption{"a " + type_name(node)};
+  std::vector<std::string> items;
+  for (const toml::node& item : *array) {
+    if (!item.is_string())
+      return UnsupportedOption{"an array holding " + type_name(item) + " items"};
+    items.push_back(item.as_string()->get());
+  }
+  return items;
+}
 
 fs::path anchored(const fs::path& base, const std::string& path) {
   fs::path p(path);
@@ -136,7 +145,7 @@ void read_server(const Reader& r, const toml::table& root, Config& config) {
     std::string text = r.string(*server, "listen", "server", nullptr);
     try {
       config.listen = parse_listen_address(text, "server.listen");
-    } catch (const ConfigError& e) {
+    } catch (const std::invalid_argument& e) {
       r.fail(listen->source(), e.what());
     }
   }
@@ -161,19 +170,24 @@ void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
            "cache.retry_max_ms must be >= retry_initial_ms");
 }
 
-void read_http(const Reader& r, const toml::table& root, const fs::path& base, HttpSettings& http) {
+void read_http(const Reader& r, const toml::table& root, const fs::path& base,
+               HttpClientSettings& http) {
   const toml::table* t = r.table(root, "http", "");
   if (!t) return;
   r.allow_only(*t, "http",
                {"timeout_ms", "connect_timeout_ms", "max_response_bytes", "max_redirects",
                 "max_retries", "ca_file"});
-  http.timeout_ms = r.integer(*t, "timeout_ms", "http", http.timeout_ms, 100, 3600000);
-  http.connect_timeout_ms =
-      r.integer(*t, "connect_timeout_ms", "http", http.connect_timeout_ms, 100, 600000);
-  http.max_response_bytes =
-      r.integer(*t, "max_response_bytes", "http", http.max_response_bytes, 1024, 4LL << 30);
-  http.max_redirects = r.integer(*t, "max_redirects", "http", http.max_redirects, 0, 20);
-  http.max_retries = r.integer(*t, "max_retries", "http", http.max_retries, 0, 20);
+  using ms = std::chrono::milliseconds;
+  http.timeout = ms(r.integer(*t, "timeout_ms", "http", http.timeout.count(), 100, 3600000));
+  http.connect_timeout =
+      ms(r.integer(*t, "connect_timeout_ms", "http", http.connect_timeout.count(), 100, 600000));
+  http.max_response_bytes = static_cast<size_t>(
+      r.integer(*t, "max_response_bytes", "http", static_cast<int64_t>(http.max_response_bytes),
+                1024, 4LL << 30));
+  http.max_redirects =
+      static_cast<int>(r.integer(*t, "max_redirects", "http", http.max_redirects, 0, 20));
+  http.max_retries =
+      static_cast<int>(r.integer(*t, "max_retries", "http", http.max_retries, 0, 20));
   const std::string none;
   std::string ca = r.string(*t, "ca_file", "http", &none);
   if (!ca.empty()) http.ca_file = anchored(base, ca);
@@ -239,28 +253,6 @@ void read_gateways(const Reader& r, const toml::table& root, Config& config) {
 
 }  // namespace
 
-ListenAddress parse_listen_address(std::string_view text, std::string_view what) {
-  auto bad = [&] {
-    return ConfigError(std::string(what) +
-                       " must be HOST:PORT (e.g. 127.0.0.1:8000 or [::1]:8000), got '" +
-                       std::string(text) + "'");
-  };
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) throw bad();
-  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
-  if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']') throw bad();
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string_view::npos) {
-    throw bad();  // a bare IPv6 address needs brackets
-  }
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535)
-    throw bad();
-  return {std::string(host), static_cast<uint16_t>(value)};
-}
-
 Config parse_config(std::string_view text, const fs::path& source) {
   Reader r(source);
   toml::table root;
@@ -279,8 +271,9 @@ Config parse_config(std::string_view text, const fs::path& source) {
   const std::string plugins_default = "plugins";
   const toml::table* plugins = r.table(root, "plugins", "");
   if (plugins) r.allow_only(*plugins, "plugins", {"dir"});
-  config.plugins_dir = anchored(
+  config.plugins.dir = anchored(
       base, plugins ? r.string(*plugins, "dir", "plugins", &plugins_default) : plugins_default);
+  config.plugins.base = base;
   read_cache(r, root, base, config.cache);
   read_http(r, root, base, config.http);
   read_gateways(r, root, config);
@@ -297,24 +290,6 @@ Config load_config(const fs::path& file) {
   std::ostringstream text;
   text << in.rdbuf();  // sets failbit on an empty file, which is still a valid config
   return parse_config(text.str(), file);
-}
-
-bool is_valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-fs::path plugin_path(const Config& config, std::string_view plugin) {
-  if (plugin.find('/') != std::string_view::npos) {
-    fs::path base =
-        config.source.empty() ? fs::current_path() : fs::absolute(config.source).parent_path();
-    return anchored(base, std::string(plugin));
-  }
-  return config.plugins_dir / (std::string(plugin) + ".so");
 }
 
 }  // namespace gatehouse

@@ -1,7 +1,9 @@
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 
-#include "catalog_response.hpp"
-#include "content_hash.hpp"
+#include "support/content_hash.hpp"
+#include "support/json_writer.hpp"
+
+#include <gatehouse/text.hpp>
 
 #include <algorithm>
 #include <numeric>
@@ -53,37 +55,35 @@ bool before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool descen
   return descending ? x > y : x < y;
 }
 
-std::string full_head_of(const ModelRecords& models, const std::string& label) {
-  std::vector<const ModelRecord*> all;
-  all.reserve(models.size());
-  for (const auto& m : models) all.push_back(m.get());
-  std::string head;
-  append_envelope_head(head, all, {models.size(), 0, std::nullopt, label});
-  return head;
+std::string json_array_of(const ModelRecords& models) {
+  size_t bytes = 2;
+  for (const auto& m : models) bytes += m->json.size() + 1;
+  std::string out;
+  out.reserve(bytes);
+  JsonWriter json(out);
+  json.begin_array();
+  for (const auto& m : models) json.raw(m->json);
+  json.end_array();
+  return out;
 }
 
 }  // namespace
 
 std::optional<SortKey> parse_sort_key(std::string_view text) {
-  constexpr std::pair<std::string_view, SortKey> keys[] = {{"downloads", SortKey::downloads},
-                                                           {"likes", SortKey::likes},
-                                                           {"created", SortKey::created},
-                                                           {"name", SortKey::name},
-                                                           {"id", SortKey::id}};
-  for (auto [name, key] : keys)
-    if (name == text) return key;
+  for (size_t k = 0; k < sort_key_count; ++k)
+    if (sort_key_names[k] == text) return static_cast<SortKey>(k);
   return std::nullopt;
 }
 
 bool descending_by_default(SortKey key) { return key != SortKey::name && key != SortKey::id; }
 
-Catalog::Catalog(ModelRecords models, std::string label, int64_t fetched_at_ms)
+Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts)
     : models_(first_of_each_id(std::move(models))),
-      label_(std::move(label)),
       fetched_at_ms_(fetched_at_ms),
+      parts_(std::move(parts)),
       version_(version_of(models_)),
-      full_head_(full_head_of(models_, label_)),
-      full_head_gzip_(full_head_) {
+      models_json_(json_array_of(models_)),
+      models_json_deflated_(models_json_) {
   by_lower_id_.reserve(models_.size());
   for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->lower_id, i);
   for (size_t k = 0; k < sort_key_count; ++k) {
@@ -107,16 +107,18 @@ std::span<const uint32_t> Catalog::order(SortKey key, bool descending) const {
   return orders_[2 * static_cast<size_t>(key) + descending];
 }
 
-std::shared_ptr<const Catalog> merge_catalogs(
-    std::span<const std::shared_ptr<const Catalog>> parts) {
+std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gateways) {
   ModelRecords all;
+  std::vector<CatalogPart> parts;
   int64_t oldest = 0;
-  for (const auto& part : parts) {
-    if (!part) continue;
-    all.insert(all.end(), part->models().begin(), part->models().end());
-    if (oldest == 0 || part->fetched_at_ms() < oldest) oldest = part->fetched_at_ms();
+  for (const auto& [name, catalog] : gateways) {
+    if (!catalog) continue;
+    all.insert(all.end(), catalog->models().begin(), catalog->models().end());
+    parts.push_back({name, catalog->fetched_at_ms()});
+    if (parts.size() == 1 || catalog->fetched_at_ms() < oldest) oldest = catalog->fetched_at_ms();
   }
-  return std::make_shared<const Catalog>(std::move(all), "all", oldest);
+  if (parts.empty()) return nullptr;
+  return std::make_shared<const Catalog>(std::move(all), oldest, std::move(parts));
 }
 
 }  // namespace gatehouse

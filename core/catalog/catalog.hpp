@@ -1,10 +1,11 @@
 // One immutable catalog: a gateway's models (or the merge of all gateways), with what
-// serving needs prepared once: an id index, sort orders, the full-list body and its gzip.
-// Shared by pointer; never changed after construction, so readers need no lock.
+// serving needs prepared once: an id index, sort orders, and every model's JSON as one
+// ready array with its deflate. Shared by pointer; never changed after construction, so
+// readers need no lock.
 #pragma once
 
-#include "gzip.hpp"
-#include "model_record.hpp"
+#include "catalog/model_record.hpp"
+#include "support/gzip.hpp"
 
 #include <array>
 #include <memory>
@@ -19,23 +20,31 @@ namespace gatehouse {
 
 enum class SortKey { downloads, likes, created, name, id };
 inline constexpr size_t sort_key_count = 5;
+// "downloads", "likes", "created", "name", "id": how requests and errors spell them.
+inline constexpr std::array<std::string_view, sort_key_count> sort_key_names = {
+    "downloads", "likes", "created", "name", "id"};
 std::optional<SortKey> parse_sort_key(std::string_view text);
 // downloads, likes and created read best-first (descending); name and id A to Z.
 bool descending_by_default(SortKey key);
 
-using ModelRecords = std::vector<std::shared_ptr<const ModelRecord>>;
+// A gateway's catalog inside a merged one.
+struct CatalogPart {
+  std::string gateway;
+  int64_t fetched_at_ms = 0;
+};
 
 class Catalog {
  public:
-  // `label` is the gateway the full-list envelope names; fetched_at_ms is when its data
-  // came from upstream (Unix ms).
-  Catalog(ModelRecords models, std::string label, int64_t fetched_at_ms);
+  // fetched_at_ms: when the data came from upstream (Unix ms). A merged catalog names the
+  // gateways' catalogs it was made of in `parts`.
+  Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts = {});
 
   const ModelRecords& models() const { return models_; }
   size_t size() const { return models_.size(); }
   int64_t fetched_at_ms() const { return fetched_at_ms_; }
-  const std::string& label() const { return label_; }
-  // A hash of every model's JSON: equal catalogs have equal versions across restarts.
+  const std::vector<CatalogPart>& parts() const { return parts_; }
+  // A hash of every model's JSON and keys: equal catalogs have equal versions across
+  // restarts.
   const std::string& version() const { return version_; }
 
   // Case-insensitive id lookup.
@@ -45,24 +54,28 @@ class Catalog {
   // directions, and ties keep upstream order.
   std::span<const uint32_t> order(SortKey key, bool descending) const;
 
-  // The full list, ready: envelope head up to the clock-dependent tail, and its gzip.
-  const std::string& full_head() const { return full_head_; }
-  const GzipHead& full_head_gzip() const { return full_head_gzip_; }
+  // `[model,model,...]` in upstream order, and the same deflated: the data of a full-list
+  // answer, built once.
+  const std::string& models_json() const { return models_json_; }
+  const DeflatedPart& models_json_deflated() const { return models_json_deflated_; }
 
  private:
   ModelRecords models_;
-  std::string label_;
   int64_t fetched_at_ms_;
+  std::vector<CatalogPart> parts_;
   std::string version_;
   std::unordered_map<std::string_view, uint32_t> by_lower_id_;
   std::array<std::vector<uint32_t>, 2 * sort_key_count> orders_;
-  std::string full_head_;
-  GzipHead full_head_gzip_;
+  std::string models_json_;
+  DeflatedPart models_json_deflated_;
 };
 
+// A gateway's name and its catalog (null when it has none), for merging.
+using NamedCatalog = std::pair<std::string, std::shared_ptr<const Catalog>>;
+
 // The `all` catalog: gateways in config order, de-duplicated by lower-cased id, the first
-// gateway's model winning. Its fetched_at is the oldest of its parts.
-std::shared_ptr<const Catalog> merge_catalogs(
-    std::span<const std::shared_ptr<const Catalog>> parts);
+// gateway's model winning. Its fetched_at is the oldest of its parts; gateways without a
+// catalog are not among its parts. Null when no gateway has a catalog.
+std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gateways);
 
 }  // namespace gatehouse

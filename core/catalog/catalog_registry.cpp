@@ -1,7 +1,9 @@
-#include "catalog_service.hpp"
+#include "catalog/catalog_registry.hpp"
 
-#include "log.hpp"
+#include "support/log.hpp"
+#include "support/names.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace gatehouse {
@@ -17,6 +19,10 @@ std::string names_of(const std::vector<std::shared_ptr<Gateway>>& gateways) {
   return names + "all";
 }
 
+bool same_cache_rules(const GatewayConfig& a, const GatewayConfig& b) {
+  return a.ttl_s == b.ttl_s && a.min_models == b.min_models && a.aliases == b.aliases;
+}
+
 }  // namespace
 
 std::shared_ptr<Gateway> GatewayList::find(std::string_view name) const {
@@ -29,34 +35,67 @@ std::shared_ptr<Gateway> GatewayList::find(std::string_view name) const {
   return nullptr;
 }
 
-CatalogService::CatalogService(const Config& config, std::vector<GatewayBinding> bindings,
-                               const HttpClient* http)
-    : config_(config), http_(http), pool_(std::clamp<size_t>(bindings.size() + 1, 2, 8)) {
+CatalogRegistry::CatalogRegistry(const std::vector<GatewayConfig>& gateways,
+                                 PluginDirectory plugins, CacheSettings cache, HostContext host)
+    : plugins_(std::move(plugins)),
+      cache_(std::move(cache)),
+      host_(host),
+      pool_(std::clamp<size_t>(gateways.size() + 1, 2, 8)) {
   auto list = std::make_shared<GatewayList>();
-  for (GatewayBinding& b : bindings) list->gateways.push_back(make_gateway(std::move(b)));
-  list->known_names = names_of(list->gateways);
-  gateways_.store(list);
-  rebuild_merged();
+  for (const GatewayConfig& g : gateways) list->gateways.push_back(make_gateway(bind(g, plugins_)));
+  publish_list(list);
 }
 
-CatalogService::~CatalogService() = default;
+CatalogRegistry::~CatalogRegistry() = default;
 
-std::shared_ptr<Gateway> CatalogService::make_gateway(GatewayBinding binding) {
+GatewayBinding CatalogRegistry::bind(const GatewayConfig& config,
+                                     const PluginDirectory& plugins) const {
+  return {config, bind_plugin(config.name, plugins.path_of(config.plugin), config.options, host_)};
+}
+
+std::shared_ptr<Gateway> CatalogRegistry::make_gateway(GatewayBinding binding) {
+  std::string name = binding.config.name;
   auto gateway = std::make_shared<Gateway>(
-      std::move(binding), config_.cache,
+      std::move(binding), cache_, *host_.clock,
       [this](std::function<void()> job) { pool_.post(std::move(job)); },
-      [this] { rebuild_merged(); });
+      [this, name](const std::shared_ptr<const Catalog>& next,
+                   const std::function<void()>& make_visible) {
+        publish(name, next, make_visible);
+      });
   gateway->load_snapshot();
   return gateway;
 }
 
-void CatalogService::start() {
-  int64_t now = unix_now_ms();
+void CatalogRegistry::merge(const std::string& changed,
+                            const std::shared_ptr<const Catalog>& next) {
+  std::shared_ptr<const GatewayList> list = gateways_.load();
+  std::vector<NamedCatalog> parts;
+  for (const auto& g : list->gateways)
+    parts.emplace_back(g->name(), g->name() == changed ? next : g->catalog());
+  merged_.store(merge_catalogs(parts));
+}
+
+void CatalogRegistry::publish(const std::string& name, const std::shared_ptr<const Catalog>& next,
+                              const std::function<void()>& make_visible) {
+  std::lock_guard lock(publish_mutex_);
+  if (gateways_.load()) merge(name, next);  // else: still constructing, the list merges last
+  make_visible();
+}
+
+void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
+  list->known_names = names_of(list->gateways);
+  std::lock_guard lock(publish_mutex_);
+  gateways_.store(list);
+  merge("", nullptr);
+}
+
+void CatalogRegistry::start() {
+  int64_t now = host_.clock->now_unix_ms();
   for (const auto& g : gateways()->gateways) g->refresh_if_due(now);
 }
 
-SwapRecord CatalogService::rebind(const std::string& name, const std::string& plugin,
-                                  PluginOptions options) {
+SwapRecord CatalogRegistry::rebind(const std::string& name, const std::string& plugin,
+                                   PluginOptions options) {
   std::shared_ptr<Gateway> gateway = find(name);
   if (!gateway) throw std::invalid_argument("no gateway '" + name + "'");
   if (!is_valid_name(plugin))
@@ -65,73 +104,41 @@ SwapRecord CatalogService::rebind(const std::string& name, const std::string& pl
   GatewayConfig next = gateway->binding()->config;
   next.plugin = plugin;
   next.options = std::move(options);
-  return gateway->rebind(bind_gateway(config_, next, http_));
+  return gateway->rebind(bind(next, plugins_));
 }
 
-bool CatalogService::needs_rebind(const GatewayBinding& now, const Config& next_config,
-                                  const GatewayConfig& next) const {
-  if (plugin_path(config_, now.config.plugin) != plugin_path(next_config, next.plugin) ||
-      now.config.options != next.options || !now.instance)
-    return true;
-  std::error_code ec;
-  const LoadedPlugin& loaded = now.instance->plugin();
-  return std::filesystem::last_write_time(loaded.path(), ec) != loaded.loaded_mtime();
-}
-
-CatalogService::ReloadReport CatalogService::reload() {
-  ReloadReport report;
-  Config next;
-  try {
-    next = load_config(config_.source);
-  } catch (const ConfigError& e) {
-    report.error = e.what();
-    log_error("reload rejected, nothing changed: " + report.error);
-    return report;
-  }
+std::vector<std::string> CatalogRegistry::apply(const std::vector<GatewayConfig>& next,
+                                                PluginDirectory plugins) {
   std::lock_guard lock(change_mutex_);
+  std::vector<std::string> changes;
   std::shared_ptr<const GatewayList> current = gateways_.load();
   auto list = std::make_shared<GatewayList>();
-  for (const GatewayConfig& g : next.gateways) {
+  for (const GatewayConfig& g : next) {
     auto existing = std::find_if(current->gateways.begin(), current->gateways.end(),
                                  [&](const auto& x) { return x->name() == g.name; });
     if (existing == current->gateways.end()) {
-      list->gateways.push_back(make_gateway(bind_gateway(next, g, http_)));
-      report.changes.push_back("added " + g.name);
+      list->gateways.push_back(make_gateway(bind(g, plugins)));
+      changes.push_back("added " + g.name);
       continue;
     }
     std::shared_ptr<const GatewayBinding> now = (*existing)->binding();
-    if (needs_rebind(*now, next, g)) {
-      SwapRecord swap = (*existing)->rebind(bind_gateway(next, g, http_));
-      report.changes.push_back("rebound " + g.name + " (" + swap.from + " -> " + swap.to +
-                               "): " + swap.outcome);
-    } else if (now->config.ttl_s != g.ttl_s || now->config.min_models != g.min_models ||
-               now->config.aliases != g.aliases) {
+    if (now->plugin.differs_from(plugins.path_of(g.plugin), g.options)) {
+      SwapRecord swap = (*existing)->rebind(bind(g, plugins));
+      changes.push_back("rebound " + g.name + " (" + swap.from + " -> " + swap.to +
+                        "): " + swap.outcome());
+    } else if (!same_cache_rules(now->config, g)) {
       (*existing)->reconfigure(g);
-      report.changes.push_back("reconfigured " + g.name);
+      changes.push_back("reconfigured " + g.name);
     }
     list->gateways.push_back(*existing);
   }
   for (const auto& g : current->gateways)
-    if (!list->find(g->name()) || list->find(g->name())->name() != g->name())
-      report.changes.push_back("removed " + g->name());
-  list->known_names = names_of(list->gateways);
-  config_ = next;
-  gateways_.store(list);
-  rebuild_merged();
+    if (std::none_of(next.begin(), next.end(), [&](const auto& c) { return c.name == g->name(); }))
+      changes.push_back("removed " + g->name());
+  plugins_ = std::move(plugins);
+  publish_list(list);
   start();
-  for (const std::string& change : report.changes) log_info("reload: " + change);
-  if (report.changes.empty()) log_info("reload: nothing changed");
-  return report;
-}
-
-void CatalogService::rebuild_merged() {
-  std::lock_guard lock(merge_mutex_);
-  std::shared_ptr<const GatewayList> list = gateways_.load();
-  if (!list) return;  // still constructing
-  std::vector<std::shared_ptr<const Catalog>> parts;
-  for (const auto& g : list->gateways) parts.push_back(g->catalog());
-  bool any = std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p != nullptr; });
-  merged_.store(any ? merge_catalogs(parts) : nullptr);
+  return changes;
 }
 
 }  // namespace gatehouse

@@ -1,8 +1,9 @@
-#include "model_record.hpp"
+#include "catalog/model_record.hpp"
 
-#include "json_text.hpp"
+#include "support/json_writer.hpp"
 
 #include <simdjson.h>
+#include <gatehouse/text.hpp>
 
 #include <cstddef>
 #include <span>
@@ -13,11 +14,16 @@ namespace {
 constexpr size_t model_v1_0_size = offsetof(gatehouse_model, metrics_json) + sizeof(gatehouse_str);
 
 std::string_view view(gatehouse_str s) { return {s.data, s.data ? s.size : 0}; }
-bool present(gatehouse_str s) { return s.data != nullptr; }
+// The SDK's convention: a view with null data is absent (JSON null).
+std::string_view view_or_absent(gatehouse_str s) { return s.data ? view(s) : std::string_view(); }
+
+std::optional<int64_t> known(int64_t value) {
+  return value == GATEHOUSE_UNKNOWN_INT ? std::nullopt : std::optional<int64_t>(value);
+}
 
 class Renderer {
  public:
-  Renderer(const gatehouse_model& model, std::string& out) : model_(model), out_(out) {}
+  Renderer(const gatehouse_model& model, std::string& out) : model_(model), json_(out) {}
 
   [[noreturn]] void invalid(std::string_view why) const {
     std::string id(view(model_.id).substr(0, 200));
@@ -25,67 +31,58 @@ class Renderer {
                        "': " + std::string(why));
   }
 
-  void key(std::string_view name) {
-    out_.append(out_.back() == '{' ? "\"" : ",\"").append(name).append("\":");
-  }
-
-  void string(std::string_view field, std::string_view text) {
-    if (!append_json_string(out_, text)) invalid(std::string(field) + " is not valid UTF-8");
-  }
-
-  void string_or_null(std::string_view field, gatehouse_str text) {
-    key(field);
-    if (present(text))
-      string(field, view(text));
-    else
-      out_.append("null");
-  }
-
-  void int_or_null(std::string_view field, int64_t value) {
-    key(field);
-    if (value == GATEHOUSE_UNKNOWN_INT)
-      out_.append("null");
-    else
-      append_json_int(out_, value);
-  }
-
-  void string_array(std::string_view field, std::span<const gatehouse_str> items) {
-    key(field);
-    out_.push_back('[');
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (i) out_.push_back(',');
-      if (view(items[i]).empty()) invalid(std::string(field) + " holds an empty string");
-      string(field, view(items[i]));
+  // One member whose text comes from the plugin: bytes that are not UTF-8 drop the model.
+  void text(std::string_view field, std::string_view value) {
+    json_.key(field);
+    try {
+      json_.string_or_null(value);
+    } catch (const InvalidUtf8&) {
+      invalid(std::string(field) + " is not valid UTF-8");
     }
-    out_.push_back(']');
   }
 
-  void join(std::span<const gatehouse_str> items, std::string& into) {
-    for (size_t i = 0; i < items.size(); ++i) into.append(i ? "+" : "").append(view(items[i]));
+  void integer(std::string_view field, int64_t value) {
+    json_.key(field).integer_or_null(known(value));
+  }
+
+  void texts(std::string_view field, std::span<const gatehouse_str> items) {
+    json_.key(field).begin_array();
+    for (gatehouse_str item : items) {
+      if (view(item).empty()) invalid(std::string(field) + " holds an empty string");
+      try {
+        json_.string(view(item));
+      } catch (const InvalidUtf8&) {
+        invalid(std::string(field) + " is not valid UTF-8");
+      }
+    }
+    json_.end_array();
   }
 
   void architecture() {
     std::span<const gatehouse_str> inputs(model_.input_modalities, model_.input_modality_count);
     std::span<const gatehouse_str> outputs(model_.output_modalities, model_.output_modality_count);
-    key("architecture");
-    out_.push_back('{');
-    key("modality");
-    if (inputs.empty() || outputs.empty()) {
-      out_.append("null");
-    } else {
-      std::string modality;
+    json_.key("architecture").begin_object();
+    std::string modality;  // one rule for all plugins: inputs "+" joined, "->", outputs
+    if (!inputs.empty() && !outputs.empty()) {
       join(inputs, modality);
       modality.append("->");
       join(outputs, modality);
-      string("modality", modality);
     }
-    string_array("input_modalities", inputs);
-    string_array("output_modalities", outputs);
-    out_.push_back('}');
+    text("modality", modality.empty() ? std::string_view() : std::string_view(modality));
+    texts("input_modalities", inputs);
+    texts("output_modalities", outputs);
+    json_.end_object();
+  }
+
+  void pricing() {
+    json_.key("pricing").begin_object();
+    text("prompt", view_or_absent(model_.pricing_prompt));
+    text("completion", view_or_absent(model_.pricing_completion));
+    json_.end_object();
   }
 
   void metrics() {
-    if (!present(model_.metrics_key)) return;
+    if (!model_.metrics_key.data) return;
     std::string_view name = view(model_.metrics_key);
     bool identifier = !name.empty() && name.size() <= 64;
     for (char c : name) identifier = identifier && ((c >= 'a' && c <= 'z') || c == '_');
@@ -97,13 +94,18 @@ class Renderer {
     if (parser.parse(json.data(), json.size()).get(parsed) != simdjson::SUCCESS ||
         !parsed.is_object())
       invalid(std::string(name) + " is not a JSON object");
-    key(name);
-    out_.append(json);
+    json_.key(name).raw(json);
   }
 
+  JsonWriter& json() { return json_; }
+
  private:
+  static void join(std::span<const gatehouse_str> items, std::string& into) {
+    for (size_t i = 0; i < items.size(); ++i) into.append(i ? "+" : "").append(view(items[i]));
+  }
+
   const gatehouse_model& model_;
-  std::string& out_;
+  JsonWriter json_;
 };
 
 }  // namespace
@@ -122,47 +124,35 @@ std::string name_from_id(std::string_view id) {
   return name.empty() ? std::string(id) : name;
 }
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 ModelRecord make_model_record(const gatehouse_model& model, std::string_view source_gateway) {
   ModelRecord record;
-  std::string& out = record.json;
-  out = "{";
-  Renderer r(model, out);
+  Renderer r(model, record.json);
   if (model.struct_size < model_v1_0_size)
     r.invalid("gatehouse_model of " + std::to_string(model.struct_size) + " bytes, ABI 1.0 needs " +
               std::to_string(model_v1_0_size));
   std::string_view id = view(model.id);
   if (id.empty()) r.invalid("id is missing or empty");
-  r.string_or_null("id", model.id);
   record.id = id;
-  record.name = present(model.name) ? std::string(view(model.name)) : name_from_id(id);
-  r.key("name");
-  r.string("name", record.name);
-  r.string_or_null("description", model.description);
-  r.int_or_null("created", model.created);
-  r.int_or_null("context_length", model.context_length);
+  record.name = model.name.data ? std::string(view(model.name)) : name_from_id(id);
   size_t slash = id.find('/');
-  gatehouse_str owner{slash == std::string_view::npos ? nullptr : id.data(), slash};
-  gatehouse_str provider = present(model.provider_slug) ? model.provider_slug : owner;
-  r.string_or_null("provider_slug", provider);
-  record.provider_slug = view(provider);
-  r.string_or_null("provider_site_url", model.provider_site_url);
-  r.key("source_gateway");
-  r.string("source_gateway", source_gateway);
+  std::string_view owner =
+      slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);
+  std::string_view provider = model.provider_slug.data ? view(model.provider_slug) : owner;
+  record.provider_slug = provider;
+
+  r.json().begin_object();
+  r.text("id", id);
+  r.text("name", record.name);
+  r.text("description", view_or_absent(model.description));
+  r.integer("created", model.created);
+  r.integer("context_length", model.context_length);
+  r.text("provider_slug", provider);
+  r.text("provider_site_url", view_or_absent(model.provider_site_url));
+  r.text("source_gateway", source_gateway);
   r.architecture();
-  r.key("pricing");
-  out.push_back('{');
-  r.string_or_null("prompt", model.pricing_prompt);
-  r.string_or_null("completion", model.pricing_completion);
-  out.push_back('}');
+  r.pricing();
   r.metrics();
-  out.push_back('}');
+  r.json().end_object();
 
   record.pipeline_tag = view(model.pipeline_tag);
   if (!is_valid_utf8(record.pipeline_tag)) r.invalid("pipeline_tag is not valid UTF-8");

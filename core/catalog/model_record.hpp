@@ -5,9 +5,11 @@
 #include <gatehouse/plugin.h>
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse {
 
@@ -32,6 +34,8 @@ struct ModelRecord {
   void index_keys();  // fills the lower_* copies from the fields above
 };
 
+using ModelRecords = std::vector<std::shared_ptr<const ModelRecord>>;
+
 // Checks the model, fills what the plugin left absent (name, provider_slug, modality) by
 // one rule for all plugins, stamps source_gateway, and renders. Throws InvalidModel.
 ModelRecord make_model_record(const gatehouse_model& model, std::string_view source_gateway);
@@ -39,7 +43,5 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
 // "Llama-3.1-8B-Instruct" from "meta-llama/Llama-3.1-8B-Instruct" -> "Llama 3.1 8B Instruct":
 // the id's own capitals, separators as spaces.
 std::string name_from_id(std::string_view id);
-
-std::string ascii_lower(std::string_view text);
 
 }  // namespace gatehouse

@@ -1,6 +1,6 @@
-#include "snapshot_store.hpp"
+#include "catalog/snapshot_store.hpp"
 
-#include "json_text.hpp"
+#include "support/json_writer.hpp"
 
 #include <simdjson.h>
 
@@ -16,47 +16,41 @@ namespace {
 constexpr std::string_view format_name = "gatehouse-snapshot";
 constexpr int64_t format_version = 1;
 
-void append_int_or_null(std::string& out, int64_t value) {
-  if (value == GATEHOUSE_UNKNOWN_INT)
-    out.append("null");
-  else
-    append_json_int(out, value);
+std::optional<int64_t> known(int64_t value) {
+  return value == GATEHOUSE_UNKNOWN_INT ? std::nullopt : std::optional<int64_t>(value);
 }
 
-// Strings in records were checked as UTF-8 at ingest, so appending cannot fail.
-void append_record(std::string& out, const ModelRecord& m) {
-  out.append("{\"id\":");
-  append_json_string(out, m.id);
-  out.append(",\"name\":");
-  append_json_string(out, m.name);
-  out.append(",\"provider_slug\":");
-  append_json_string(out, m.provider_slug);
-  out.append(",\"pipeline_tag\":");
-  append_json_string(out, m.pipeline_tag);
-  out.append(",\"created\":");
-  append_int_or_null(out, m.created);
-  out.append(",\"downloads\":");
-  append_int_or_null(out, m.downloads);
-  out.append(",\"likes\":");
-  append_int_or_null(out, m.likes);
-  out.append(",\"model\":").append(m.json).append("}");
+// Strings in records were checked as UTF-8 at ingest, so writing them cannot fail.
+void write_record(JsonWriter& json, const ModelRecord& m) {
+  json.begin_object();
+  json.key("id").string(m.id);
+  json.key("name").string(m.name);
+  json.key("provider_slug").string(m.provider_slug);
+  json.key("pipeline_tag").string(m.pipeline_tag);
+  json.key("created").integer_or_null(known(m.created));
+  json.key("downloads").integer_or_null(known(m.downloads));
+  json.key("likes").integer_or_null(known(m.likes));
+  json.key("model").raw(m.json);
+  json.end_object();
 }
 
+// One record per line, so a damaged file can be read by eye.
 std::string render(std::string_view gateway, const Catalog& catalog) {
-  std::string out = "{\"format\":\"" + std::string(format_name) + "\",\"version\":";
-  append_json_int(out, format_version);
-  out.append(",\"gateway\":");
-  append_json_string(out, gateway);
-  out.append(",\"fetched_at_ms\":");
-  append_json_int(out, catalog.fetched_at_ms());
-  out.append(",\"count\":");
-  append_json_int(out, static_cast<int64_t>(catalog.size()));
-  out.append(",\"models\":[");
-  for (size_t i = 0; i < catalog.size(); ++i) {
-    if (i) out.append(",\n");
-    append_record(out, *catalog.models()[i]);
+  std::string out;
+  JsonWriter json(out);
+  json.begin_object();
+  json.key("format").string(format_name);
+  json.key("version").integer(format_version);
+  json.key("gateway").string(gateway);
+  json.key("fetched_at_ms").integer(catalog.fetched_at_ms());
+  json.key("count").integer(static_cast<int64_t>(catalog.size()));
+  json.key("models").begin_array();
+  for (const auto& model : catalog.models()) {
+    if (out.back() != '[') out.append(",\n");
+    write_record(json, *model);
   }
-  out.append("]}\n");
+  json.end_array().end_object();
+  out.push_back('\n');
   return out;
 }
 

@@ -2,7 +2,7 @@
 // Written atomically (temp file, fsync, rename, fsync of the folder); read back strictly.
 #pragma once
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 
 #include <filesystem>
 #include <optional>

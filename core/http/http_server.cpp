@@ -1,10 +1,7 @@
-#include "http_server.hpp"
-
-#include "log.hpp"
+#include "http/http_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -20,7 +17,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 bool accepts_gzip(std::string_view accept_encoding) {
   // Enough of RFC 9110 12.5.3 for real clients: "gzip" listed and not refused with q=0.
@@ -58,12 +55,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     if (ec) return reject(ec);
     const auto& req = parser_->get();
-    started_ = Clock::now();
+    started_ = SteadyClock::now();
     request_.method = req.method_string();
     request_.target = req.target();
     request_.if_none_match = req[http::field::if_none_match];
     request_.accepts_gzip = accepts_gzip(req[http::field::accept_encoding]);
-    request_.received_ms = unix_now_ms();
+    request_.received = started_;
     request_.authorization = req[http::field::authorization];
     request_.body = req.body();
     keep_alive_ = req.keep_alive();
@@ -76,14 +73,11 @@ class Session : public std::enable_shared_from_this<Session> {
     unsigned status = ec == http::error::header_limit ? 431
                       : ec == http::error::body_limit ? 413
                                                       : 400;
-    ApiResponse r;
-    r.status = status;
-    r.body = "{\"detail\":\"" +
-             std::string(status == 431   ? "request headers too large"
-                         : status == 413 ? "request body too large"
-                                         : "malformed HTTP request") +
-             "\"}";
-    started_ = Clock::now();
+    ApiResponse r = json_error(status, Route::unknown,
+                               status == 431   ? "request headers too large"
+                               : status == 413 ? "request body too large"
+                                               : "malformed HTTP request");
+    started_ = SteadyClock::now();
     keep_alive_ = false;
     version_ = 11;
     send(std::move(r));
@@ -120,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
-    metrics_.record(r.route, r.status, Clock::now() - started_);
+    metrics_.record(r.route, r.status, SteadyClock::now() - started_);
     response_ = res;
     stream_.expires_after(limits_.read_timeout);
     http::async_write(stream_, *res,
@@ -147,7 +141,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerLimits limits_;
   ApiRequest request_;
   std::shared_ptr<void> response_;
-  Clock::time_point started_;
+  SteadyClock::time_point started_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
 };
@@ -156,13 +150,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl {
   Impl(const ListenAddress& listen, unsigned threads, const Api& api, HttpMetrics& metrics,
-       bool stop_on_signals, ServerLimits limits, std::function<void()> on_hangup)
+       ServerLimits limits)
       : threads(threads ? threads : std::max(1u, std::thread::hardware_concurrency())),
         ioc(static_cast<int>(this->threads)),
         acceptor(ioc),
-        signals(ioc),
-        hangups(ioc),
-        on_hangup(std::move(on_hangup)),
         api(api),
         metrics(metrics),
         limits(limits) {
@@ -177,26 +168,6 @@ struct HttpServer::Impl {
     if (ec)
       throw std::runtime_error("cannot listen on " + listen.host + ":" +
                                std::to_string(listen.port) + ": " + ec.message());
-    if (!stop_on_signals) return;
-    signals.add(SIGINT);
-    signals.add(SIGTERM);
-    signals.async_wait([this](beast::error_code ec, int signal) {
-      if (ec) return;
-      stopped_by = signal;
-      ioc.stop();
-    });
-    if (this->on_hangup) {
-      hangups.add(SIGHUP);
-      wait_for_hangup();
-    }
-  }
-
-  void wait_for_hangup() {
-    hangups.async_wait([this](beast::error_code ec, int) {
-      if (ec) return;
-      on_hangup();
-      wait_for_hangup();
-    });
   }
 
   void accept() {
@@ -210,33 +181,26 @@ struct HttpServer::Impl {
   unsigned threads;
   asio::io_context ioc;
   tcp::acceptor acceptor;
-  asio::signal_set signals;
-  asio::signal_set hangups;
-  std::function<void()> on_hangup;
   const Api& api;
   HttpMetrics& metrics;
   ServerLimits limits;
-  int stopped_by = 0;
 };
 
 HttpServer::HttpServer(const ListenAddress& listen, unsigned threads, const Api& api,
-                       HttpMetrics& metrics, bool stop_on_signals, ServerLimits limits,
-                       std::function<void()> on_hangup)
-    : impl_(std::make_unique<Impl>(listen, threads, api, metrics, stop_on_signals, limits,
-                                   std::move(on_hangup))) {}
+                       HttpMetrics& metrics, ServerLimits limits)
+    : impl_(std::make_unique<Impl>(listen, threads, api, metrics, limits)) {}
 
 HttpServer::~HttpServer() = default;
 
 uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
-int HttpServer::run() {
+void HttpServer::run() {
   Impl& s = *impl_;
   s.accept();
   std::vector<std::thread> extra;
   for (unsigned i = 1; i < s.threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : extra) t.join();
-  return s.stopped_by;
 }
 
 void HttpServer::stop() { impl_->ioc.stop(); }

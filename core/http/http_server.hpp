@@ -2,13 +2,12 @@
 // live in Api; this file only moves bytes, enforces limits, and records metrics.
 #pragma once
 
-#include "config.hpp"
-#include "http_api.hpp"
-#include "metrics.hpp"
+#include "http/api.hpp"
+#include "http/listen_address.hpp"
+#include "http/metrics.hpp"
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 
 namespace gatehouse {
@@ -21,16 +20,14 @@ struct ServerLimits {
 
 class HttpServer {
  public:
-  // Binds at once (throws std::runtime_error naming the address on failure). With
-  // stop_on_signals, SIGINT and SIGTERM are taken from here on and end run().
-  // With on_hangup, SIGHUP calls it (on an I/O thread: it must not block).
+  // Binds at once; throws std::runtime_error naming the address when it cannot.
   HttpServer(const ListenAddress& listen, unsigned threads, const Api& api, HttpMetrics& metrics,
-             bool stop_on_signals, ServerLimits limits = {}, std::function<void()> on_hangup = {});
+             ServerLimits limits = {});
   ~HttpServer();
 
   uint16_t port() const;  // the bound port, useful with port 0
-  // Serves until stop() or a signal; returns the signal, 0 for stop().
-  int run();
+  // Serves on `threads` threads (this one among them) until stop().
+  void run();
   void stop();  // from any thread
 
  private:

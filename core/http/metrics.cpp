@@ -1,4 +1,4 @@
-#include "metrics.hpp"
+#include "http/metrics.hpp"
 
 #include <cstdio>
 
@@ -12,12 +12,6 @@ std::string seconds_text(double s) {
 }
 
 }  // namespace
-
-std::string_view route_name(Route route) {
-  constexpr std::array<std::string_view, route_count> names = {
-      "models", "model", "gateways", "healthz", "metrics", "admin", "unknown"};
-  return names[static_cast<size_t>(route)];
-}
 
 size_t HttpMetrics::status_slot(unsigned status) {
   for (size_t i = 0; i + 1 < statuses.size(); ++i)

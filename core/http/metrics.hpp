@@ -1,6 +1,8 @@
 // Counters for /metrics, kept in fixed arrays of atomics: the request path never locks.
 #pragma once
 
+#include "http/route.hpp"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -9,10 +11,6 @@
 #include <string_view>
 
 namespace gatehouse {
-
-enum class Route { models, model, gateways, healthz, metrics, admin, unknown };
-inline constexpr size_t route_count = 7;
-std::string_view route_name(Route route);
 
 class HttpMetrics {
  public:
@@ -30,16 +28,6 @@ class HttpMetrics {
   std::array<std::array<std::atomic<uint64_t>, statuses.size()>, route_count> requests_{};
   std::array<std::atomic<uint64_t>, buckets_s.size() + 1> latency_buckets_{};  // last: +Inf
   std::atomic<uint64_t> latency_sum_ns_{0};
-};
-
-// One gateway's cache and upstream counters.
-struct GatewayCounters {
-  std::atomic<uint64_t> cache_hits{0};    // served from a fresh catalog
-  std::atomic<uint64_t> stale_serves{0};  // served from an expired one
-  std::atomic<uint64_t> fetch_ok{0};
-  std::atomic<uint64_t> fetch_error{0};     // the plugin failed
-  std::atomic<uint64_t> fetch_rejected{0};  // it succeeded with too few models
-  std::atomic<uint64_t> models_dropped{0};  // invalid models left out at ingest
 };
 
 // Appends one "# HELP / # TYPE" header.

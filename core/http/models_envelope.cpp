@@ -1,55 +1,80 @@
-#include "catalog_response.hpp"
+#include "http/models_envelope.hpp"
 
-#include "json_text.hpp"
+#include "support/json_writer.hpp"
 
 #include <algorithm>
 
 namespace gatehouse {
+namespace {
 
-void append_envelope_head(std::string& out, std::span<const ModelRecord* const> models,
-                          const PageShape& shape) {
-  size_t returned = models.size();
-  bool has_more = shape.offset + returned < shape.total;
-  size_t bytes = 0;
-  for (const ModelRecord* m : models) bytes += m->json.size() + 1;
-  out.reserve(out.size() + bytes + 256);
-  out.append("{\"data\":[");
-  for (size_t i = 0; i < models.size(); ++i) out.append(i ? "," : "").append(models[i]->json);
-  out.push_back(']');
-  out.append(",\"total\":");
-  append_json_int(out, static_cast<int64_t>(shape.total));
-  out.append(",\"returned\":");
-  append_json_int(out, static_cast<int64_t>(returned));
-  out.append(",\"offset\":");
-  append_json_int(out, static_cast<int64_t>(shape.offset));
-  out.append(",\"limit\":");
-  if (shape.limit)
-    append_json_int(out, static_cast<int64_t>(*shape.limit));
-  else
-    out.append("null");
-  out.append(",\"gateway\":");
-  append_json_string(out, shape.gateway);
-  out.append(",\"has_more\":").append(has_more ? "true" : "false");
-  out.append(",\"next_offset\":");
-  if (has_more)
-    append_json_int(out, static_cast<int64_t>(shape.offset + returned));
-  else
-    out.append("null");
-  out.push_back(',');
+constexpr std::string_view data_member = "{\"data\":";
+
+// Everything after "data", closing the envelope.
+std::string rest_of_envelope(const PageShape& shape, const Freshness& freshness) {
+  bool has_more = shape.offset + shape.returned < shape.total;
+  auto count = [](size_t n) { return static_cast<int64_t>(n); };
+  std::string out;
+  JsonWriter json(out);
+  out.push_back(',');  // continues the object "data" opened
+  json.key("total").integer(count(shape.total));
+  json.key("returned").integer(count(shape.returned));
+  json.key("offset").integer(count(shape.offset));
+  json.key("limit").integer_or_null(shape.limit ? std::optional(count(*shape.limit))
+                                                : std::nullopt);
+  json.key("gateway").string(shape.gateway);
+  json.key("has_more").boolean(has_more);
+  json.key("next_offset")
+      .integer_or_null(has_more ? std::optional(count(shape.offset + shape.returned))
+                                : std::nullopt);
+  json.key("timestamp").integer(freshness.now_ms / 1000);
+  json.key("cache").begin_object();
+  bool fetched = freshness.fetched_at_ms > 0;
+  json.key("fetched_at")
+      .integer_or_null(fetched ? std::optional(freshness.fetched_at_ms / 1000) : std::nullopt);
+  json.key("age_s").integer_or_null(
+      fetched
+          ? std::optional(std::max<int64_t>(0, (freshness.now_ms - freshness.fetched_at_ms) / 1000))
+          : std::nullopt);
+  json.key("stale").boolean(freshness.stale);
+  json.end_object();
+  json.key("gateways").begin_object();
+  for (const auto& [name, state] : freshness.gateways) json.key(name).string(state);
+  json.end_object();
+  json.end_object();
+  return out;
 }
 
-void append_envelope_tail(std::string& out, int64_t now_ms, int64_t fetched_at_ms, bool stale) {
-  out.append("\"timestamp\":");
-  append_json_int(out, now_ms / 1000);
-  out.append(",\"cache\":{\"fetched_at\":");
-  if (fetched_at_ms > 0) {
-    append_json_int(out, fetched_at_ms / 1000);
-    out.append(",\"age_s\":");
-    append_json_int(out, std::max<int64_t>(0, (now_ms - fetched_at_ms) / 1000));
-  } else {
-    out.append("null,\"age_s\":null");
-  }
-  out.append(",\"stale\":").append(stale ? "true" : "false").append("}}");
+}  // namespace
+
+std::string page_body(std::span<const ModelRecord* const> models, const PageShape& shape,
+                      const Freshness& freshness) {
+  size_t bytes = 256;
+  for (const ModelRecord* m : models) bytes += m->json.size() + 1;
+  std::string out;
+  out.reserve(bytes);
+  out.append(data_member);
+  JsonWriter json(out);
+  json.begin_array();
+  for (const ModelRecord* m : models) json.raw(m->json);
+  json.end_array();
+  out.append(rest_of_envelope(shape, freshness));
+  return out;
+}
+
+std::string full_list_body(const Catalog& catalog, const PageShape& shape,
+                           const Freshness& freshness) {
+  std::string rest = rest_of_envelope(shape, freshness);
+  std::string out;
+  out.reserve(data_member.size() + catalog.models_json().size() + rest.size());
+  out.append(data_member).append(catalog.models_json()).append(rest);
+  return out;
+}
+
+std::string full_list_gzip(const Catalog& catalog, const PageShape& shape,
+                           const Freshness& freshness) {
+  static const DeflatedPart data_part(data_member);
+  const DeflatedPart* parts[] = {&data_part, &catalog.models_json_deflated()};
+  return gzip_join(parts, rest_of_envelope(shape, freshness));
 }
 
 }  // namespace gatehouse

@@ -1,31 +1,46 @@
 // The models envelope of DESIGN.md: {"data", "total", "returned", "offset", "limit",
-// "gateway", "has_more", "next_offset", "timestamp", "cache"}. The head (everything up to
-// "timestamp") depends only on the catalog and the query; the tail on the clock.
+// "gateway", "has_more", "next_offset", "timestamp", "cache", "gateways"}. "data" comes
+// first so that a full list is the catalog's ready array (and its ready deflate) with
+// the rest, which depends on the query and the clock, written per request.
 #pragma once
 
-#include "model_record.hpp"
+#include "catalog/catalog.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace gatehouse {
 
 struct PageShape {
   size_t total = 0;  // after filters, before paging
+  size_t returned = 0;
   size_t offset = 0;
   std::optional<size_t> limit;  // none = everything from offset
   std::string_view gateway;     // the slot name, or "all"
 };
 
-// Appends `{"data":[...],...,"next_offset":N,` for the given models.
-void append_envelope_head(std::string& out, std::span<const ModelRecord* const> models,
-                          const PageShape& shape);
+// How fresh the answer is, and each gateway's part in it: "fresh" or "stale" when its
+// models are in it; "fetching", "empty" or "error" when they are not.
+struct Freshness {
+  int64_t now_ms = 0;
+  int64_t fetched_at_ms = 0;  // 0: never fetched (null)
+  bool stale = false;
+  std::vector<std::pair<std::string, std::string_view>> gateways;
+};
 
-// Appends `"timestamp":T,"cache":{"fetched_at":F,"age_s":A,"stale":S}}`. Times are Unix
-// seconds; fetched_at_ms of 0 means the catalog was never fetched (null).
-void append_envelope_tail(std::string& out, int64_t now_ms, int64_t fetched_at_ms, bool stale);
+// A page of models.
+std::string page_body(std::span<const ModelRecord* const> models, const PageShape& shape,
+                      const Freshness& freshness);
+
+// Every model of the catalog, from its ready array; gzipped from its ready deflate.
+std::string full_list_body(const Catalog& catalog, const PageShape& shape,
+                           const Freshness& freshness);
+std::string full_list_gzip(const Catalog& catalog, const PageShape& shape,
+                           const Freshness& freshness);
 
 }  // namespace gatehouse

@@ -1,7 +1,7 @@
-#include "host_services.hpp"
+#include "plugin_host/host_services.hpp"
 
-#include "http_client.hpp"
-#include "log.hpp"
+#include "plugin_host/http_client.hpp"
+#include "support/log.hpp"
 
 #include <chrono>
 #include <string_view>
@@ -24,8 +24,8 @@ LogLevel level_from_abi(int32_t level) {
 
 }  // namespace
 
-HostServices::HostServices(std::string gateway, PluginOptions options, const HttpClient* http)
-    : gateway_(std::move(gateway)), options_(std::move(options)), http_(http) {
+HostServices::HostServices(std::string gateway, PluginOptions options, HostContext context)
+    : gateway_(std::move(gateway)), options_(std::move(options)), context_(context) {
   table_ = {};
   table_.struct_size = sizeof table_;
   table_.abi_major = GATEHOUSE_ABI_MAJOR;
@@ -64,9 +64,8 @@ int32_t HostServices::option_at(void* context, size_t index, gatehouse_str* key,
   return 1;
 }
 
-int64_t HostServices::now_unix_ms(void*) {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+int64_t HostServices::now_unix_ms(void* context) {
+  return self(context).context_.clock->now_unix_ms();
 }
 
 gatehouse_status HostServices::http_get(void* context, const gatehouse_http_request* request,
@@ -76,11 +75,13 @@ gatehouse_status HostServices::http_get(void* context, const gatehouse_http_requ
     gatehouse_error_set(error, message.data(), message.size());
     return status;
   };
-  const HttpClient* http = self(context).http_;
+  const HttpClient* http = self(context).context_.http;
   if (!http) return fail(GATEHOUSE_ERR_UNSUPPORTED, "this host has no HTTP client here");
-  if (!request || request->struct_size < sizeof(gatehouse_http_request) || !request->url.data)
+  if (!request || request->struct_size < http_request_v1_0_size || !request->url.data ||
+      (request->header_count > 0 && !request->headers))
     return fail(GATEHOUSE_ERR_INVALID_ARGUMENT,
-                "http_get needs a gatehouse_http_request with a url");
+                "http_get needs a gatehouse_http_request of at least " +
+                    std::to_string(http_request_v1_0_size) + " bytes with a url");
   HttpHeaders headers;
   for (size_t i = 0; i < request->header_count; ++i)
     headers.emplace_back(

@@ -1,23 +1,34 @@
 // The function table the host lends each plugin instance (gatehouse_host_services).
 #pragma once
 
+#include "plugin_host/plugin_options.hpp"
+#include "support/clock.hpp"
+
 #include <gatehouse/plugin.h>
 
+#include <cstddef>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace gatehouse {
 
-using PluginOptions = std::vector<std::pair<std::string, std::string>>;
-
 class HttpClient;
+
+// What every instance borrows from the host besides its options; both must outlive it.
+struct HostContext {
+  const HttpClient* http = nullptr;  // none: http_get answers GATEHOUSE_ERR_UNSUPPORTED
+  const Clock* clock = &system_clock();
+};
+
+// The part of gatehouse_http_request that ABI 1.0 defined: a plugin built against 1.0
+// passes at least this much, and the host reads a later field only when struct_size
+// covers it (the append-only rule).
+inline constexpr size_t http_request_v1_0_size =
+    offsetof(gatehouse_http_request, timeout_ms) + sizeof(uint32_t);
 
 // Owns what the table points at. Not movable: the plugin keeps the table's address.
 class HostServices {
  public:
-  // Without an HTTP client, http_get answers GATEHOUSE_ERR_UNSUPPORTED.
-  HostServices(std::string gateway, PluginOptions options, const HttpClient* http = nullptr);
+  HostServices(std::string gateway, PluginOptions options, HostContext context = {});
   HostServices(const HostServices&) = delete;
   HostServices& operator=(const HostServices&) = delete;
 
@@ -35,7 +46,7 @@ class HostServices {
 
   std::string gateway_;
   PluginOptions options_;
-  const HttpClient* http_;
+  HostContext context_;
   gatehouse_host_services table_;
 };
 

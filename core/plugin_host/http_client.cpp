@@ -1,8 +1,7 @@
-#include "http_client.hpp"
+#include "plugin_host/http_client.hpp"
 
-#include "config.hpp"
-#include "gzip.hpp"
-#include "log.hpp"
+#include "support/gzip.hpp"
+#include "support/log.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,7 +24,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 struct Endpoint {
@@ -102,7 +101,7 @@ beast::error_code await(asio::io_context& ioc, Start&& start) {
   return result;
 }
 
-std::string ms_text(Clock::duration d) {
+std::string ms_text(SteadyClock::duration d) {
   return std::to_string(std::chrono::duration_cast<milliseconds>(d).count()) + " ms";
 }
 
@@ -121,17 +120,6 @@ bool is_redirect(unsigned status) {
 }
 
 }  // namespace
-
-HttpClientSettings client_settings(const HttpSettings& config) {
-  HttpClientSettings s;
-  s.timeout = milliseconds(config.timeout_ms);
-  s.connect_timeout = milliseconds(config.connect_timeout_ms);
-  s.max_response_bytes = static_cast<size_t>(config.max_response_bytes);
-  s.max_redirects = static_cast<int>(config.max_redirects);
-  s.max_retries = static_cast<int>(config.max_retries);
-  s.ca_file = config.ca_file;
-  return s;
-}
 
 struct HttpClient::Tls {
   ssl::context context{ssl::context::tls_client};
@@ -157,7 +145,7 @@ namespace {
 // One request on one connection, no redirects, no retries.
 class Exchange {
  public:
-  Exchange(const Endpoint& target, const HttpHeaders& headers, Clock::time_point deadline,
+  Exchange(const Endpoint& target, const HttpHeaders& headers, SteadyClock::time_point deadline,
            const HttpClientSettings& settings, ssl::context& tls)
       : target_(target), headers_(headers), deadline_(deadline), settings_(settings), tls_(tls) {}
 
@@ -187,7 +175,7 @@ class Exchange {
     // getaddrinfo blocks this (fetch) thread; its own timeouts bound it.
     auto addresses = resolver.resolve(to.host, to.port, ec);
     if (ec) fail(HttpError::Kind::dns, "DNS lookup of " + to.host, ec);
-    stream.expires_at(std::min(deadline_, Clock::now() + settings_.connect_timeout));
+    stream.expires_at(std::min(deadline_, SteadyClock::now() + settings_.connect_timeout));
     ec = await(ioc_, [&](auto handler) { stream.async_connect(addresses, handler); });
     if (ec) fail(HttpError::Kind::connect, "connect to " + to.host + ":" + to.port, ec);
   }
@@ -262,7 +250,7 @@ class Exchange {
 
   const Endpoint& target_;
   const HttpHeaders& headers_;
-  Clock::time_point deadline_;
+  SteadyClock::time_point deadline_;
   const HttpClientSettings& settings_;
   ssl::context& tls_;
   asio::io_context ioc_;
@@ -294,8 +282,8 @@ std::optional<milliseconds> retry_wait_from_headers(const HttpHeaders& headers) 
 
 HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& headers,
                                    milliseconds timeout) const {
-  Clock::time_point started = Clock::now();
-  Clock::time_point deadline = started + (timeout.count() > 0 ? timeout : settings_.timeout);
+  SteadyClock::time_point started = SteadyClock::now();
+  SteadyClock::time_point deadline = started + (timeout.count() > 0 ? timeout : settings_.timeout);
   for (int attempt = 0;; ++attempt) {
     milliseconds wait = settings_.retry_base * (1 << std::min(attempt, 16));
     std::string why;
@@ -319,10 +307,11 @@ HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& he
       }
       if ((r.status != 429 && r.status < 500) || attempt >= settings_.max_retries) return r;
       wait = retry_wait_from_headers(r.headers).value_or(wait);
-      if (Clock::now() + wait >= deadline) return r;  // no time to wait: the caller decides
+      if (SteadyClock::now() + wait >= deadline) return r;  // no time to wait: the caller decides
       why = "answered HTTP " + std::to_string(r.status);
     } catch (const HttpError& e) {
-      if (!e.transient() || attempt >= settings_.max_retries || Clock::now() + wait >= deadline)
+      if (!e.transient() || attempt >= settings_.max_retries ||
+          SteadyClock::now() + wait >= deadline)
         throw;
       why = e.what();
     }

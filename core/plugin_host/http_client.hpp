@@ -27,9 +27,6 @@ struct HttpClientSettings {
   std::filesystem::path ca_file;              // trusted besides the system store
 };
 
-struct HttpSettings;
-HttpClientSettings client_settings(const HttpSettings& config);
-
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpClientResponse {

@@ -1,32 +1,36 @@
-#include "gateway_bindings.hpp"
+#include "plugin_host/plugin_binding.hpp"
 
-#include "gateway.hpp"
-#include "log.hpp"
+#include "support/log.hpp"
 
 namespace gatehouse {
 
-GatewayBinding bind_gateway(const Config& config, const GatewayConfig& gateway,
-                            const HttpClient* http) {
-  GatewayBinding binding{gateway, nullptr, {}, unix_now_ms()};
+std::string PluginBinding::label() const {
+  if (!instance) return "none";
+  return instance->plugin().name() + " " + instance->plugin().version();
+}
+
+bool PluginBinding::differs_from(const std::filesystem::path& next_file,
+                                 const PluginOptions& next_options) const {
+  if (!instance || file != next_file || options != next_options) return true;
+  std::error_code ec;
+  const LoadedPlugin& loaded = instance->plugin();
+  return std::filesystem::last_write_time(loaded.path(), ec) != loaded.loaded_mtime();
+}
+
+PluginBinding bind_plugin(const std::string& gateway, const std::filesystem::path& file,
+                          PluginOptions options, HostContext host) {
+  PluginBinding binding{file, options, nullptr, {}, host.clock->now_unix_ms()};
   try {
-    auto plugin = load_plugin(plugin_path(config, gateway.plugin));
-    binding.instance =
-        std::make_shared<PluginInstance>(plugin, gateway.name, gateway.options, http);
-    log_info("gateway '" + gateway.name + "': plugin " + plugin->name() + " " + plugin->version() +
+    auto plugin = load_plugin(file);
+    binding.instance = std::make_shared<PluginInstance>(plugin, gateway, std::move(options), host);
+    log_info("gateway '" + gateway + "': plugin " + plugin->name() + " " + plugin->version() +
              " (ABI " + std::to_string(plugin->abi().abi_major) + "." +
              std::to_string(plugin->abi().abi_minor) + ") from " + plugin->path().string());
   } catch (const PluginError& e) {
     binding.error = e.what();
-    log_error("gateway '" + gateway.name + "' disabled: " + binding.error);
+    log_error("gateway '" + gateway + "' disabled: " + binding.error);
   }
   return binding;
-}
-
-std::vector<GatewayBinding> bind_gateways(const Config& config, const HttpClient* http) {
-  std::vector<GatewayBinding> bindings;
-  for (const GatewayConfig& gateway : config.gateways)
-    bindings.push_back(bind_gateway(config, gateway, http));
-  return bindings;
 }
 
 }  // namespace gatehouse

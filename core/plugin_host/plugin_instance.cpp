@@ -1,4 +1,4 @@
-#include "plugin_instance.hpp"
+#include "plugin_host/plugin_instance.hpp"
 
 #include <exception>
 
@@ -52,9 +52,9 @@ std::string_view status_name(gatehouse_status status) {
 }
 
 PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::string gateway,
-                               PluginOptions options, const HttpClient* http)
+                               PluginOptions options, HostContext context)
     : plugin_(std::move(plugin)),
-      host_(std::make_unique<HostServices>(std::move(gateway), std::move(options), http)) {
+      host_(std::make_unique<HostServices>(std::move(gateway), std::move(options), context)) {
   ErrorBuffer error;
   gatehouse_status status = plugin_->abi().create(host_->table(), &handle_, &error.error);
   if (status != GATEHOUSE_OK || handle_ == nullptr) {

@@ -1,8 +1,8 @@
 // One plugin instance bound to one gateway's options: create, call, destroy.
 #pragma once
 
-#include "host_services.hpp"
-#include "plugin_loader.hpp"
+#include "plugin_host/host_services.hpp"
+#include "plugin_host/plugin_loader.hpp"
 
 #include <functional>
 #include <memory>
@@ -28,7 +28,7 @@ class PluginInstance {
  public:
   // Throws PluginError naming the file and the plugin's reason when create fails.
   PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::string gateway,
-                 PluginOptions options, const HttpClient* http = nullptr);
+                 PluginOptions options, HostContext context = {});
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;

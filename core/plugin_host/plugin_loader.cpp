@@ -1,4 +1,4 @@
-#include "plugin_loader.hpp"
+#include "plugin_host/plugin_loader.hpp"
 
 #include <boost/dll/shared_library.hpp>
 
@@ -95,6 +95,13 @@ LoadedPlugin::LoadedPlugin(std::unique_ptr<boost::dll::shared_library> library,
 }
 
 LoadedPlugin::~LoadedPlugin() = default;
+
+fs::path PluginDirectory::path_of(std::string_view plugin) const {
+  if (plugin.find('/') == std::string_view::npos) return dir / (std::string(plugin) + ".so");
+  fs::path given(plugin);
+  if (given.is_absolute()) return given;
+  return ((base.empty() ? fs::current_path() : base) / given).lexically_normal();
+}
 
 std::shared_ptr<const LoadedPlugin> load_plugin(const fs::path& path) {
   check_file(path);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace boost::dll {
 class shared_library;
@@ -44,6 +45,14 @@ class LoadedPlugin {
   const gatehouse_plugin* descriptor_;
   std::filesystem::path path_;
   std::filesystem::file_time_type mtime_;
+};
+
+// Where a plugin named in config.toml or by the admin API is found.
+struct PluginDirectory {
+  std::filesystem::path dir;   // a bare NAME is dir/NAME.so
+  std::filesystem::path base;  // a path (it has a '/') is relative to this; empty = the cwd
+
+  std::filesystem::path path_of(std::string_view plugin) const;
 };
 
 // Throws PluginError when the file is missing, not a shared library, lacks the entry

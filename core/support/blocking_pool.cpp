@@ -1,4 +1,4 @@
-#include "blocking_pool.hpp"
+#include "support/blocking_pool.hpp"
 
 namespace gatehouse {
 

@@ -1,8 +1,10 @@
-// gzip (RFC 1952) with zlib, including bodies whose large head is compressed once and
-// whose small, per-request tail is compressed per request.
+// gzip (RFC 1952) with zlib, including streams joined from parts deflated ahead of time:
+// a large body compressed once (at ingest) and a small per-request tail compressed per
+// request make one valid stream.
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,18 +16,22 @@ std::string gzip(std::string_view data);
 // stream, or when it would grow past `limit` bytes (then out.size() > limit).
 bool gunzip(std::string_view data, size_t limit, std::string& out);
 
-// The head of a body, deflated once. finish() appends a tail and yields a complete gzip
-// stream: the head ends in a sync flush (byte-aligned, not final), the tail is a second
-// deflate run ending the stream, and the trailer's CRC is combined from both.
-class GzipHead {
+// Text deflated once, ready to be joined: a raw deflate run ending in a sync flush
+// (byte-aligned and not final, so other runs may follow), with its CRC and size.
+class DeflatedPart {
  public:
-  explicit GzipHead(std::string_view head);
-  std::string finish(std::string_view tail) const;
+  explicit DeflatedPart(std::string_view text);
+  size_t compressed_size() const { return deflated_.size(); }
 
  private:
+  friend std::string gzip_join(std::span<const DeflatedPart* const>, std::string_view);
   std::string deflated_;
   unsigned long crc_;
   size_t size_;
 };
+
+// One complete gzip stream of the parts' texts in order, then `tail` (compressed now, as
+// the final run). The trailer's CRC is combined from the parts' own.
+std::string gzip_join(std::span<const DeflatedPart* const> parts, std::string_view tail);
 
 }  // namespace gatehouse

@@ -1,20 +1,119 @@
-#include "json_text.hpp"
+#include "support/json_writer.hpp"
 
 #include <simdjson.h>
 #include <gatehouse/json_writer.hpp>
 
 namespace gatehouse {
+namespace {
+
+// The length of the valid UTF-8 sequence starting text[at], or 0 when there is none.
+size_t utf8_sequence_at(std::string_view text, size_t at) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(at);
+  size_t length = lead < 0x80           ? 1
+                  : (lead >> 5) == 0x6  ? 2
+                  : (lead >> 4) == 0xe  ? 3
+                  : (lead >> 3) == 0x1e ? 4
+                                        : 0;
+  if (length == 0 || at + length > text.size()) return 0;
+  return simdjson::validate_utf8(text.data() + at, length) ? length : 0;
+}
+
+}  // namespace
 
 bool is_valid_utf8(std::string_view text) {
   return simdjson::validate_utf8(text.data(), text.size());
 }
 
-bool append_json_string(std::string& out, std::string_view text) {
-  if (!is_valid_utf8(text)) return false;
-  json::append_string(out, text);
-  return true;
+std::string to_valid_utf8(std::string_view text) {
+  if (is_valid_utf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (size_t at = 0; at < text.size();) {
+    size_t length = utf8_sequence_at(text, at);
+    if (length == 0) {
+      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+      ++at;
+    } else {
+      out.append(text.substr(at, length));
+      at += length;
+    }
+  }
+  return out;
 }
 
-void append_json_int(std::string& out, int64_t value) { json::append_int(out, value); }
+void JsonWriter::separate() {
+  size_t at = out_.find_last_not_of(" \n");  // whitespace a caller wrote for the eye
+  if (at == std::string::npos) return;
+  char last = out_[at];
+  if (last != '{' && last != '[' && last != ':' && last != ',') out_.push_back(',');
+}
+
+JsonWriter& JsonWriter::begin_object() {
+  separate();
+  out_.push_back('{');
+  return *this;
+}
+
+JsonWriter& JsonWriter::end_object() {
+  out_.push_back('}');
+  return *this;
+}
+
+JsonWriter& JsonWriter::begin_array() {
+  separate();
+  out_.push_back('[');
+  return *this;
+}
+
+JsonWriter& JsonWriter::end_array() {
+  out_.push_back(']');
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+  string(name);
+  out_.push_back(':');
+  return *this;
+}
+
+JsonWriter& JsonWriter::string(std::string_view text) {
+  if (!is_valid_utf8(text)) throw InvalidUtf8("not valid UTF-8");
+  separate();
+  json::append_string(out_, text);
+  return *this;
+}
+
+JsonWriter& JsonWriter::string_or_null(std::string_view text) {
+  return text.data() ? string(text) : null();
+}
+
+JsonWriter& JsonWriter::integer(int64_t value) {
+  separate();
+  json::append_int(out_, value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::integer_or_null(std::optional<int64_t> value) {
+  return value ? integer(*value) : null();
+}
+
+JsonWriter& JsonWriter::boolean(bool value) {
+  separate();
+  out_.append(value ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  separate();
+  out_.append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_.append(json);
+  return *this;
+}
 
 }  // namespace gatehouse

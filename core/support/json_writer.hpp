@@ -1,7 +1,12 @@
-// The small, careful JSON writer: strings escaped, UTF-8 checked, nothing else.
+// The host's one JSON writer: every response, snapshot and record is written with it, so
+// escaping, commas and UTF-8 are decided in one place. Strings are escaped by the SDK's
+// writer (the same code plugins use) and checked to be UTF-8 first: a response must never
+// carry bytes a client cannot decode.
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -9,10 +14,45 @@ namespace gatehouse {
 
 bool is_valid_utf8(std::string_view text);
 
-// Appends text as a quoted JSON string. Returns false, appending nothing, when text is
-// not valid UTF-8: a response must never carry bytes a client cannot decode.
-bool append_json_string(std::string& out, std::string_view text);
+// Text from outside (an upstream's error body, a plugin's message) made safe to show:
+// every byte that is not part of valid UTF-8 becomes U+FFFD.
+std::string to_valid_utf8(std::string_view text);
 
-void append_json_int(std::string& out, int64_t value);
+// A string that is not UTF-8 was handed to the writer.
+class InvalidUtf8 : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Appends to `out`. Commas are placed by looking at what `out` ends with (whitespace
+// aside), so a writer can continue JSON another writer or a ready fragment began, e.g. the
+// rest of an object after its prepared first member.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view name);  // then exactly one value
+
+  JsonWriter& string(std::string_view text);  // throws InvalidUtf8
+  // A view whose data() is null (the SDK's "absent") is written as null.
+  JsonWriter& string_or_null(std::string_view text);
+  JsonWriter& integer(int64_t value);
+  JsonWriter& integer_or_null(std::optional<int64_t> value);
+  JsonWriter& boolean(bool value);
+  JsonWriter& null();
+  // A complete JSON value the caller vouches for (a model's rendered JSON, say).
+  JsonWriter& raw(std::string_view json);
+
+  std::string& out() { return out_; }
+
+ private:
+  void separate();
+
+  std::string& out_;
+};
 
 }  // namespace gatehouse

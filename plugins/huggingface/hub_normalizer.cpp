@@ -138,28 +138,8 @@ size_t HubNormalizer::normalize_page(sv bytes, sv where, const OnModel& on_model
 }
 
 size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on_model) {
-  // Reused, not reallocated: a fresh 2 MB buffer per page costs more in page faults than
-  // the copy itself.
-  if (buffer_.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
-    buffer_.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
-  std::copy(bytes.begin(), bytes.end(), buffer_.begin());
-  od::document doc;
   size_t emitted = 0;
-  bool started = false;
-  // Where the reading stopped; before the document could start, stage 1 failed, which
-  // for a truncated page means the end of the bytes.
-  auto fail = [&](const std::string& what) -> gatehouse::Error {
-    const char* at = nullptr;
-    size_t offset = started && doc.current_location().get(at) == simdjson::SUCCESS
-                        ? static_cast<size_t>(at - buffer_.data())
-                        : bytes.size();
-    return gatehouse::Error(
-        GATEHOUSE_ERR_PARSE,
-        std::string(where) + " is not valid JSON at byte " + std::to_string(offset) + ": " + what);
-  };
-  try {
-    doc = parser_.iterate(buffer_.data(), bytes.size(), buffer_.size());
-    started = true;
+  reader_.read(bytes, where, "valid JSON", [&](od::document& doc) {
     od::json_type type = doc.type();
     if (type == od::json_type::object && !array_only) {
       emit_record(doc.get_object(), on_model, emitted);
@@ -177,9 +157,7 @@ size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on
                                                               : " is not a model or an array of "
                                                                 "models"));
     }
-  } catch (const simdjson::simdjson_error& e) {
-    throw fail(e.what());
-  }
+  });
   return emitted;
 }
 

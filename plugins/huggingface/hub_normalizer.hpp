@@ -3,6 +3,7 @@
 // that are not JSON fail with the byte offset.
 #pragma once
 
+#include <gatehouse/json_reader.hpp>
 #include <gatehouse/json_writer.hpp>
 #include <gatehouse/plugin.hpp>
 
@@ -37,8 +38,7 @@ class HubNormalizer {
   void emit_record(simdjson::ondemand::object record, const OnModel& on_model, size_t& emitted);
 
   std::string site_url_;
-  simdjson::ondemand::parser parser_;
-  std::vector<char> buffer_;  // the bytes plus simdjson's padding, reused across calls
+  gatehouse::JsonReader reader_;
   // Reused per record, so normalizing allocates little.
   gatehouse::json::ObjectWriter metrics_;
   std::string url_;

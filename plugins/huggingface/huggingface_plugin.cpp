@@ -27,13 +27,12 @@ size_t positive(const gatehouse::Host& host, std::string_view key, std::string_v
 class HuggingFacePlugin {
  public:
   explicit HuggingFacePlugin(gatehouse::Host host)
-      : host_(host), normalizer_(std::string(trimmed_base(host))) {
+      : host_(host),
+        base_url_(host.url_option("base_url", "https://huggingface.co")),
+        normalizer_(base_url_) {
     host_.require_known_options({"base_url", "inference_provider", "pipeline_tag", "search",
                                  "author", "filter", "sorts", "page_size", "max_models",
                                  "token_env", "essential_models", "mode"});
-    base_url_ = trimmed_base(host);
-    if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://"))
-      throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'base_url' must be an http(s) URL");
     sorts_ = gatehouse::split_list(host_.option_or("sorts", "likes,downloads"));
     if (sorts_.empty())
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'sorts' names no sort");
@@ -69,12 +68,6 @@ class HuggingFacePlugin {
   }
 
  private:
-  static std::string_view trimmed_base(const gatehouse::Host& host) {
-    std::string_view base = host.option_or("base_url", "https://huggingface.co");
-    while (base.ends_with('/')) base.remove_suffix(1);
-    return base;
-  }
-
   std::vector<std::pair<std::string, std::string>> fields() const {
     std::vector<std::pair<std::string, std::string>> params;
     if (full_) {
@@ -150,8 +143,8 @@ class HuggingFacePlugin {
   }
 
   gatehouse::Host host_;
-  HubNormalizer normalizer_;
   std::string base_url_;
+  HubNormalizer normalizer_;
   std::vector<std::string> sorts_, essential_;
   std::vector<std::pair<std::string, std::string>> filters_;
   size_t page_size_ = 1000, max_models_ = 5000;

@@ -73,32 +73,16 @@ void PortkeyNormalizer::collect(od::object entry, std::vector<Model>& models) {
 
 size_t PortkeyNormalizer::normalize(sv bytes, sv where, const OnModel& on_model) {
   if (bytes.starts_with(byte_order_mark)) bytes.remove_prefix(byte_order_mark.size());
-  if (buffer_.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
-    buffer_.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
-  std::copy(bytes.begin(), bytes.end(), buffer_.begin());
-
   // Every entry first: one model may come from several providers anywhere in the list.
   std::vector<Model> models;
   index_.clear();
-  od::document doc;
-  bool started = false;
-  try {
-    doc = parser_.iterate(buffer_.data(), bytes.size(), buffer_.size());
-    started = true;
+  reader_.read(bytes, where, "a Portkey model list", [&](od::document& doc) {
     od::object root = doc.get_object();
     for (od::value item : root.find_field_unordered("data").get_array()) {
       od::object entry;
       if (item.get_object().get(entry) == simdjson::SUCCESS) collect(entry, models);
     }
-  } catch (const simdjson::simdjson_error& e) {
-    const char* at = nullptr;
-    size_t offset = started && doc.current_location().get(at) == simdjson::SUCCESS
-                        ? static_cast<size_t>(at - buffer_.data())
-                        : bytes.size();
-    throw gatehouse::Error(GATEHOUSE_ERR_PARSE, std::string(where) +
-                                                    " is not a Portkey model list (at byte " +
-                                                    std::to_string(offset) + ": " + e.what() + ")");
-  }
+  });
 
   gatehouse::json::ObjectWriter metrics;
   std::vector<std::string_view> providers, portkey_ids, inputs, outputs;

@@ -2,6 +2,7 @@
 // catalog models: one per lower-cased id, with every Portkey provider that offers it.
 #pragma once
 
+#include <gatehouse/json_reader.hpp>
 #include <gatehouse/plugin.hpp>
 
 #include <simdjson.h>
@@ -40,8 +41,7 @@ class PortkeyNormalizer {
 
   std::vector<std::string> patterns_;
   std::unordered_map<std::string, size_t> index_;  // lower-cased id -> position in the list
-  simdjson::ondemand::parser parser_;
-  std::vector<char> buffer_;
+  gatehouse::JsonReader reader_;
 };
 
 }  // namespace gatehouse::portkey

@@ -14,10 +14,7 @@ class PortkeyPlugin {
   explicit PortkeyPlugin(gatehouse::Host host)
       : host_(host), normalizer_(gatehouse::split_list(host.option_or("patterns", ""))) {
     host_.require_known_options({"base_url", "api_key_env", "patterns"});
-    base_url_ = host_.option_or("base_url", "https://api.portkey.ai");
-    while (base_url_.ends_with('/')) base_url_.pop_back();
-    if (!base_url_.starts_with("http://") && !base_url_.starts_with("https://"))
-      throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'base_url' must be an http(s) URL");
+    base_url_ = host_.url_option("base_url", "https://api.portkey.ai");
     api_key_env_ = host_.option_or("api_key_env", "PORTKEY_API_KEY");
   }
 

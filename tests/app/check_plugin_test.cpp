@@ -1,5 +1,5 @@
-#include "check_plugin.hpp"
-#include "support/paths.hpp"
+#include "app/check_plugin.hpp"
+#include "harness/paths.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "config.hpp"
-#include "support/paths.hpp"
+#include "app/config.hpp"
+#include "harness/paths.hpp"
 
 #include <gtest/gtest.h>
 
@@ -50,7 +50,7 @@ TEST(Config, ReadsEveryKeyOfTheSchema) {
   EXPECT_EQ(c.listen.host, "0.0.0.0");
   EXPECT_EQ(c.listen.port, 9000);
   EXPECT_EQ(c.threads, 4u);
-  EXPECT_EQ(c.plugins_dir, "/etc/gatehouse/build/release/plugins");
+  EXPECT_EQ(c.plugins.dir, "/etc/gatehouse/build/release/plugins");
   EXPECT_EQ(c.cache.dir, "/var/cache/gatehouse");
   EXPECT_EQ(c.cache.first_fetch_wait_ms, 10000);
   ASSERT_EQ(c.gateways.size(), 2u);
@@ -69,16 +69,17 @@ TEST(Config, ReadsEveryKeyOfTheSchema) {
 
 TEST(Config, ResolvesPluginNamesAndPathsAgainstTheConfigFolder) {
   Config c = parse_config(full, source);
-  EXPECT_EQ(plugin_path(c, "huggingface"), "/etc/gatehouse/build/release/plugins/huggingface.so");
-  EXPECT_EQ(plugin_path(c, "./custom/portkey.so"), "/etc/gatehouse/custom/portkey.so");
-  EXPECT_EQ(plugin_path(c, "/opt/p.so"), "/opt/p.so");
+  EXPECT_EQ(c.plugins.path_of("huggingface"),
+            "/etc/gatehouse/build/release/plugins/huggingface.so");
+  EXPECT_EQ(c.plugins.path_of("./custom/portkey.so"), "/etc/gatehouse/custom/portkey.so");
+  EXPECT_EQ(c.plugins.path_of("/opt/p.so"), "/opt/p.so");
 }
 
 TEST(Config, EmptyFileGivesDefaults) {
   Config c = parse_config("", source);
   EXPECT_EQ(c.listen.host, "127.0.0.1");
   EXPECT_EQ(c.listen.port, 8000);
-  EXPECT_EQ(c.plugins_dir, "/etc/gatehouse/plugins");
+  EXPECT_EQ(c.plugins.dir, "/etc/gatehouse/plugins");
   EXPECT_TRUE(c.gateways.empty());
 }
 
@@ -108,7 +109,23 @@ TEST(Config, WrongTypesAreNamed) {
                 .find("gateways[0].aliases must be an array of strings"),
             std::string::npos);
   EXPECT_NE(error_of("[[gateways]]\nname = \"a\"\nplugin = \"p\"\n[gateways.options]\nx = 1.5\n")
-                .find("5:5: gateways[0].options.x must be a string, integer, boolean or array"),
+                .find("5:5: gateways[0].options.x must be a string, an integer, a boolean or an "
+                      "array of strings without ',', got a floating-point"),
+            std::string::npos);
+}
+
+// The admin API turns options into text by the same rule (hot_swap_test.cpp checks it).
+TEST(Config, AListItemHoldingACommaIsRefusedNotSplit) {
+  std::string e = error_of(
+      "[[gateways]]\nname = \"a\"\nplugin = \"p\"\n[gateways.options]\n"
+      "patterns = [\"llava-hf\", \"a,b\"]\n");
+  EXPECT_NE(e.find("5:12: gateways[0].options.patterns must be a string, an integer, a boolean "
+                   "or an array of strings without ',', got an array item holding ',' ('a,b')"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(error_of("[[gateways]]\nname = \"a\"\nplugin = \"p\"\n[gateways.options]\n"
+                     "patterns = [\"x\", 2]\n")
+                .find("got an array holding integer items"),
             std::string::npos);
 }
 

@@ -1,7 +1,7 @@
 // The gatehouse binary as a user runs it: exit codes, messages, start-up and shutdown.
-#include "support/paths.hpp"
-#include "support/subprocess.hpp"
-#include "support/test_client.hpp"
+#include "harness/paths.hpp"
+#include "harness/subprocess.hpp"
+#include "harness/test_client.hpp"
 
 #include <gtest/gtest.h>
 

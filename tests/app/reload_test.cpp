@@ -1,12 +1,12 @@
 // Re-reading config.toml at run time (POST /admin/reload, and SIGHUP in the real binary):
 // the difference is applied, a broken config changes nothing, a rebuilt .so is rebound.
-#include "support/fake_upstream.hpp"
-#include "support/json.hpp"
-#include "support/plugin_run.hpp"
-#include "support/scoped_env.hpp"
-#include "support/subprocess.hpp"
-#include "support/test_client.hpp"
-#include "support/test_server.hpp"
+#include "harness/fake_upstream.hpp"
+#include "harness/json.hpp"
+#include "harness/plugin_run.hpp"
+#include "harness/scoped_env.hpp"
+#include "harness/subprocess.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
 
 #include <gtest/gtest.h>
 

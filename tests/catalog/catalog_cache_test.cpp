@@ -1,9 +1,9 @@
 // The cache states of DESIGN.md, end to end: fresh, stale-while-revalidate with one
 // upstream call, errors keeping the last good catalog, min_models, snapshots, first fetch.
-#include "snapshot_store.hpp"
-#include "support/json.hpp"
-#include "support/test_client.hpp"
-#include "support/test_server.hpp"
+#include "catalog/snapshot_store.hpp"
+#include "harness/json.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,14 +1,11 @@
-// The immutable catalog and what is prepared with it: orders, lookup, merge, gzip, snapshot.
-#include "catalog.hpp"
-#include "catalog_query.hpp"
-#include "gzip.hpp"
-#include "snapshot_store.hpp"
-#include "support/paths.hpp"
-#include "support/test_client.hpp"
+// The immutable catalog and what is prepared with it: orders, lookup, merge, query, snapshot.
+#include "catalog/catalog.hpp"
+#include "catalog/catalog_query.hpp"
+#include "catalog/snapshot_store.hpp"
+#include "harness/paths.hpp"
+#include "harness/test_client.hpp"
 
 #include <gtest/gtest.h>
-
-#include <random>
 
 namespace gatehouse {
 namespace {
@@ -33,8 +30,7 @@ std::vector<std::string> ids_in(const Catalog& c, std::span<const uint32_t> orde
 const int64_t unknown = GATEHOUSE_UNKNOWN_INT;
 
 TEST(Catalog, OrdersKeepUnknownLastAndTiesInUpstreamOrder) {
-  Catalog c({record("a/x", 5), record("b/y", unknown), record("c/z", 9), record("d/w", 5)}, "hug",
-            1);
+  Catalog c({record("a/x", 5), record("b/y", unknown), record("c/z", 9), record("d/w", 5)}, 1);
   EXPECT_EQ(ids_in(c, c.order(SortKey::downloads, true)),
             (std::vector<std::string>{"c/z", "a/x", "d/w", "b/y"}));
   EXPECT_EQ(ids_in(c, c.order(SortKey::downloads, false)),
@@ -44,7 +40,7 @@ TEST(Catalog, OrdersKeepUnknownLastAndTiesInUpstreamOrder) {
 }
 
 TEST(Catalog, DuplicateIdsKeepTheFirstAndLookupIgnoresCase) {
-  Catalog c({record("Org/Model", 1), record("org/model", 2), record("x/y", 3)}, "hug", 1);
+  Catalog c({record("Org/Model", 1), record("org/model", 2), record("x/y", 3)}, 1);
   EXPECT_EQ(c.size(), 2u);
   ASSERT_NE(c.find("ORG/MODEL"), nullptr);
   EXPECT_EQ(c.find("org/model")->downloads, 1);
@@ -52,56 +48,56 @@ TEST(Catalog, DuplicateIdsKeepTheFirstAndLookupIgnoresCase) {
 }
 
 TEST(Catalog, VersionFollowsContent) {
-  Catalog a({record("a/x", 1)}, "hug", 1), same({record("a/x", 1)}, "hug", 99),
-      other({record("a/x", 2)}, "hug", 1);
+  Catalog a({record("a/x", 1)}, 1), same({record("a/x", 1)}, 99), other({record("a/x", 2)}, 1);
   EXPECT_EQ(a.version(), same.version());
   EXPECT_NE(a.version(), other.version());
 }
 
-TEST(Catalog, MergeIsConfigOrderedFirstWinsOldestFetch) {
-  auto first = std::make_shared<const Catalog>(ModelRecords{record("a/x", 1), record("b/y", 1)},
-                                               "hug", 2000);
+TEST(Catalog, MergeIsConfigOrderedFirstWinsOldestFetchAndNamesItsParts) {
+  auto first =
+      std::make_shared<const Catalog>(ModelRecords{record("a/x", 1), record("b/y", 1)}, 2000);
   auto second =
-      std::make_shared<const Catalog>(ModelRecords{record("B/Y", 7), record("c/z", 7)}, "pk", 1000);
-  std::shared_ptr<const Catalog> parts[] = {first, nullptr, second};
-  auto all = merge_catalogs(parts);
+      std::make_shared<const Catalog>(ModelRecords{record("B/Y", 7), record("c/z", 7)}, 1000);
+  NamedCatalog gateways[] = {{"hug", first}, {"empty", nullptr}, {"pk", second}};
+  auto all = merge_catalogs(gateways);
   EXPECT_EQ(ids_in(*all, all->order(SortKey::name, false)),
             (std::vector<std::string>{"a/x", "b/y", "c/z"}));
   EXPECT_EQ(all->find("b/y")->downloads, 1);
   EXPECT_EQ(all->fetched_at_ms(), 1000);
-  EXPECT_EQ(all->label(), "all");
+  ASSERT_EQ(all->parts().size(), 2u) << "a gateway without a catalog is not a part";
+  EXPECT_EQ(all->parts()[0].gateway, "hug");
+  EXPECT_EQ(all->parts()[1].gateway, "pk");
+  EXPECT_EQ(all->parts()[1].fetched_at_ms, 1000);
+  NamedCatalog none[] = {{"hug", nullptr}};
+  EXPECT_EQ(merge_catalogs(none), nullptr);
+}
+
+TEST(Catalog, TheReadyArrayIsEveryModelInUpstreamOrder) {
+  Catalog c({record("b/1", 1), record("a/2", 2)}, 1);
+  EXPECT_EQ(c.models_json(), "[" + c.models()[0]->json + "," + c.models()[1]->json + "]");
+  const DeflatedPart* parts[] = {&c.models_json_deflated()};
+  EXPECT_EQ(test::gunzip(gzip_join(parts, "")), c.models_json());
+  EXPECT_EQ(Catalog({}, 1).models_json(), "[]");
 }
 
 TEST(CatalogQuery, FiltersCountBeforePaging) {
   Catalog c({record("a/1", 1, "t"), record("a/2", 2), record("b/3", 3, "t"), record("a/4", 4, "t")},
-            "hug", 1);
-  ModelQuery q = parse_model_query({{"provider", "A"},
-                                    {"pipeline_tag", "t"},
-                                    {"limit", "1"},
-                                    {"offset", "1"},
-                                    {"sort", "downloads"}});
-  Page p = run_model_query(c, q);
+            1);
+  ModelQuery q;
+  q.provider = "a";
+  q.pipeline_tag = "t";
+  q.limit = 1;
+  q.offset = 1;
+  q.sort = SortKey::downloads;
+  q.descending = true;
+  Page p = run_query(c, q);
   EXPECT_EQ(p.total, 2u);
   ASSERT_EQ(p.models.size(), 1u);
   EXPECT_EQ(p.models[0]->id, "a/1");
-  EXPECT_FALSE(q.is_full_list());
-  EXPECT_TRUE(parse_model_query({{"gateway", "hug"}, {"cachebuster", "1"}}).is_full_list());
-  EXPECT_EQ(run_model_query(c, parse_model_query({{"limit", "0"}})).models.size(), 0u);
-}
-
-TEST(Gzip, WholeAndSplicedStreamsDecompressToTheirInput) {
-  std::mt19937 rng(7);
-  std::string big;
-  for (int i = 0; i < 300000; ++i) big.push_back("abcdefgh{}\",:0123"[rng() % 17]);
-  for (std::string_view head :
-       {std::string_view(), std::string_view("{\"data\":[]"), std::string_view(big)}) {
-    GzipHead prepared(head);
-    for (std::string_view tail : {std::string_view(), std::string_view("\"timestamp\":1}")}) {
-      std::string whole = std::string(head) + std::string(tail);
-      EXPECT_EQ(test::gunzip(prepared.finish(tail)), whole);
-      EXPECT_EQ(test::gunzip(gzip(whole)), whole);
-    }
-  }
+  ModelQuery none;
+  none.limit = 0;
+  EXPECT_EQ(run_query(c, none).models.size(), 0u);
+  EXPECT_EQ(run_query(c, none).total, 4u);
 }
 
 TEST(Snapshot, RoundTripsEveryField) {
@@ -117,7 +113,7 @@ TEST(Snapshot, RoundTripsEveryField) {
   m.metrics_key = {"x_metrics", 9};
   m.metrics_json = {"{\"a\": [1, 2.5]}", 15};
   Catalog c({std::make_shared<const ModelRecord>(make_model_record(m, "hug")), record("b/y", 3)},
-            "hug", 123456789);
+            123456789);
   write_snapshot(dir.path(), "hug", c);
   std::optional<Snapshot> s = read_snapshot(dir.path(), "hug");
   ASSERT_TRUE(s);

@@ -1,13 +1,13 @@
 // Rebinding a gateway's plugin at run time through the admin API: the canonical rollback
 // of `hug` from the Hugging Face plugin to Portkey with the old name patterns, and back,
 // under load, with zero failed or mixed responses.
-#include "snapshot_store.hpp"
-#include "support/fake_upstream.hpp"
-#include "support/json.hpp"
-#include "support/plugin_run.hpp"
-#include "support/scoped_env.hpp"
-#include "support/test_client.hpp"
-#include "support/test_server.hpp"
+#include "catalog/snapshot_store.hpp"
+#include "harness/fake_upstream.hpp"
+#include "harness/json.hpp"
+#include "harness/plugin_run.hpp"
+#include "harness/scoped_env.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -46,7 +46,7 @@ class HotSwap : public ::testing::Test {
 
   Config config() const {
     Config c;
-    c.plugins_dir = plugins_.path();
+    c.plugins.dir = plugins_.path();
     c.cache.dir = cache_.path();
     c.http.max_retries = 0;  // an upstream that is down fails the swap at once
     GatewayConfig hug;

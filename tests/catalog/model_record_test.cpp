@@ -1,4 +1,4 @@
-#include "model_record.hpp"
+#include "catalog/model_record.hpp"
 
 #include <gtest/gtest.h>
 

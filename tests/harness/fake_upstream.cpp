@@ -1,4 +1,4 @@
-#include "support/fake_upstream.hpp"
+#include "harness/fake_upstream.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>

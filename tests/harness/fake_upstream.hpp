@@ -2,7 +2,7 @@
 // handler returns, and records every request it saw.
 #pragma once
 
-#include "support/tls_identity.hpp"
+#include "harness/tls_identity.hpp"
 
 #include <chrono>
 #include <functional>

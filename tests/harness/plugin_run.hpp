@@ -2,9 +2,9 @@
 // host would keep it (checked and rendered), and read the models' JSON back.
 #pragma once
 
-#include "model_record.hpp"
-#include "plugin_instance.hpp"
-#include "support/paths.hpp"
+#include "catalog/model_record.hpp"
+#include "harness/paths.hpp"
+#include "plugin_host/plugin_instance.hpp"
 
 #include <simdjson.h>
 

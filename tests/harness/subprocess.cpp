@@ -1,4 +1,4 @@
-#include "support/subprocess.hpp"
+#include "harness/subprocess.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
-#include "support/test_client.hpp"
+#include "harness/test_client.hpp"
 
-#include "gzip.hpp"
+#include "support/gzip.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>

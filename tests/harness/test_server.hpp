@@ -1,12 +1,8 @@
-// The real catalog service and HTTP server in process, on 127.0.0.1 and a free port.
+// The real App (catalogs, API, HTTP server) in process, on 127.0.0.1 and a free port.
 #pragma once
 
-#include "catalog_service.hpp"
-#include "config.hpp"
-#include "http_api.hpp"
-#include "http_client.hpp"
-#include "http_server.hpp"
-#include "support/paths.hpp"
+#include "app/app.hpp"
+#include "harness/paths.hpp"
 
 #include <memory>
 #include <thread>
@@ -26,32 +22,27 @@ inline GatewayConfig fixture_gateway(const std::string& name, const std::filesys
 
 class TestServer {
  public:
-  explicit TestServer(Config config, ServerLimits limits = {}, std::string admin_token = "")
-      : config_(std::move(config)),
-        http_(client_settings(config_.http)),
-        catalogs_(config_, bind_gateways(config_, &http_), &http_),
-        api_(catalogs_, metrics_, config_.cache.first_fetch_wait_ms, std::move(admin_token)),
-        server_({"127.0.0.1", 0}, 2, api_, metrics_, false, limits) {
-    catalogs_.start();
-    thread_ = std::thread([this] { server_.run(); });
-  }
+  // `clock` (a ManualClock, say) must outlive the server; null is the system clock.
+  explicit TestServer(Config config, ServerLimits limits = {}, std::string admin_token = "",
+                      const Clock* clock = nullptr)
+      : app_(with_free_port(std::move(config)), {std::move(admin_token), limits, clock, false}),
+        thread_([this] { app_.run(); }) {}
   ~TestServer() {
-    server_.stop();
+    app_.stop();
     thread_.join();
-    http_.stop();      // no fetch waits out a retry
-    catalogs_.stop();  // before the sessions its work reports to are gone
   }
 
-  uint16_t port() const { return server_.port(); }
-  CatalogService& catalogs() { return catalogs_; }
+  uint16_t port() const { return app_.port(); }
+  CatalogRegistry& catalogs() { return app_.catalogs(); }
 
  private:
-  Config config_;
-  HttpClient http_;
-  CatalogService catalogs_;
-  HttpMetrics metrics_;
-  Api api_;
-  HttpServer server_;
+  static Config with_free_port(Config config) {
+    config.listen = {"127.0.0.1", 0};
+    config.threads = 2;
+    return config;
+  }
+
+  App app_;
   std::thread thread_;
 };
 

@@ -1,4 +1,4 @@
-#include "support/tls_identity.hpp"
+#include "harness/tls_identity.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

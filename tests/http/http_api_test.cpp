@@ -1,7 +1,7 @@
 // Every route, parameter and error of the HTTP API, against the real server on 127.0.0.1.
-#include "support/json.hpp"
-#include "support/test_client.hpp"
-#include "support/test_server.hpp"
+#include "harness/json.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
 
 #include <gtest/gtest.h>
 

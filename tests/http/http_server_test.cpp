@@ -1,7 +1,7 @@
 // What the server does with clients that misbehave: oversized, malformed, or slow.
-#include "support/json.hpp"
-#include "support/test_client.hpp"
-#include "support/test_server.hpp"
+#include "harness/json.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // The host's HTTP client against fake upstreams on 127.0.0.1.
-#include "http_client.hpp"
-#include "gzip.hpp"
-#include "support/fake_upstream.hpp"
-#include "support/paths.hpp"
-#include "support/scoped_env.hpp"
+#include "plugin_host/http_client.hpp"
+#include "harness/fake_upstream.hpp"
+#include "harness/paths.hpp"
+#include "harness/scoped_env.hpp"
+#include "support/gzip.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-#include "plugin_loader.hpp"
-#include "plugin_instance.hpp"
-#include "support/paths.hpp"
+#include "plugin_host/plugin_loader.hpp"
+#include "harness/paths.hpp"
+#include "plugin_host/plugin_instance.hpp"
 
 #include <gtest/gtest.h>
 

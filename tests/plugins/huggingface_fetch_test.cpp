@@ -1,12 +1,12 @@
 // The Hugging Face plugin's fetch against a fake Hub on 127.0.0.1, through the host's
 // real HTTP client.
-#include "http_client.hpp"
-#include "support/fake_upstream.hpp"
-#include "support/json.hpp"
-#include "support/plugin_run.hpp"
-#include "support/scoped_env.hpp"
-#include "support/test_client.hpp"
-#include "support/test_server.hpp"
+#include "harness/fake_upstream.hpp"
+#include "harness/json.hpp"
+#include "harness/plugin_run.hpp"
+#include "harness/scoped_env.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
+#include "plugin_host/http_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -68,7 +68,8 @@ class HuggingFaceFetch : public ::testing::Test {
         }
       if (!replaced) options.emplace_back(k, v);
     }
-    return PluginInstance(load_plugin(test::built_plugin("huggingface")), "hug", options, &http_);
+    return PluginInstance(load_plugin(test::built_plugin("huggingface")), "hug", options,
+                          HostContext{&http_});
   }
 
   HubRecords hub_records_;

@@ -1,5 +1,5 @@
 // The Hugging Face plugin's normalize on real recordings of the Hub API.
-#include "support/plugin_run.hpp"
+#include "harness/plugin_run.hpp"
 
 #include <gtest/gtest.h>
 

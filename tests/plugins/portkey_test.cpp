@@ -1,13 +1,13 @@
 // The Portkey plugin: normalization of the real recording, the legacy name patterns, and
 // fetch against a fake Portkey on 127.0.0.1.
-#include "config.hpp"
-#include "http_client.hpp"
-#include "support/fake_upstream.hpp"
-#include "support/json.hpp"
-#include "support/plugin_run.hpp"
-#include "support/scoped_env.hpp"
-#include "support/test_client.hpp"
-#include "support/test_server.hpp"
+#include "app/config.hpp"
+#include "harness/fake_upstream.hpp"
+#include "harness/json.hpp"
+#include "harness/plugin_run.hpp"
+#include "harness/scoped_env.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
+#include "plugin_host/http_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,7 +27,8 @@ using test::SeenRequest;
 std::string recording() { return test::read_bytes(test::fixture("portkey/models.json")); }
 
 PluginInstance portkey(PluginOptions options = {}, const HttpClient* http = nullptr) {
-  return PluginInstance(load_plugin(test::built_plugin("portkey")), "portkey", options, http);
+  return PluginInstance(load_plugin(test::built_plugin("portkey")), "portkey", options,
+                        HostContext{http});
 }
 
 std::vector<std::string> ids_of(const test::Emitted& e) {
@@ -120,7 +121,7 @@ TEST(PortkeyNormalize, WhatIsNotAModelListFailsWithTheOffset) {
   PluginInstance p = portkey();
   auto e = test::normalize(p, recording().substr(0, 5000));
   EXPECT_EQ(e.result.status, GATEHOUSE_ERR_PARSE);
-  EXPECT_NE(e.result.message.find("the input is not a Portkey model list (at byte "),
+  EXPECT_NE(e.result.message.find("the input is not a Portkey model list at byte "),
             std::string::npos)
       << e.result.message;
   EXPECT_EQ(test::normalize(p, "[1,2]").result.status, GATEHOUSE_ERR_PARSE);

@@ -1,5 +1,5 @@
 // plugin.hpp in process: the adapter that keeps exceptions on the plugin's side.
-#include "host_services.hpp"
+#include "plugin_host/host_services.hpp"
 
 #include <gtest/gtest.h>
 #include <gatehouse/plugin.hpp>

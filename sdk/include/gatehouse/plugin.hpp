@@ -14,6 +14,7 @@
 #define GATEHOUSE_PLUGIN_HPP
 
 #include <gatehouse/plugin.h>
+#include <gatehouse/text.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -44,16 +45,6 @@ inline gatehouse_str to_c(std::string_view s) noexcept { return {s.data(), s.siz
 inline std::string_view from_c(gatehouse_str s) noexcept { return {s.data, s.size}; }
 inline int64_t to_c(std::optional<int64_t> v) noexcept { return v ? *v : GATEHOUSE_UNKNOWN_INT; }
 
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 }  // namespace detail
 
 struct HttpHeader {
@@ -71,7 +62,7 @@ struct HttpResponse {
   // The first header of that name, compared case-insensitively.
   std::optional<std::string_view> header(std::string_view name) const {
     for (const auto& h : headers)
-      if (detail::iequals(detail::from_c(h.name), name)) return detail::from_c(h.value);
+      if (iequals(detail::from_c(h.name), name)) return detail::from_c(h.value);
     return std::nullopt;
   }
 
@@ -86,26 +77,6 @@ struct HttpResponse {
     return start.empty() ? text : text + ": " + start;
   }
 };
-
-// "a, b,,c" -> {"a", "b", "c"}: the list syntax of options.
-inline std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    std::string_view item = text.substr(0, text.find(','));
-    text.remove_prefix(std::min(text.size(), item.size() + 1));
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-  }
-  return out;
-}
-
-inline std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // The host services of one instance. Cheap to copy; valid until the instance is destroyed.
 class Host {
@@ -126,6 +97,21 @@ class Host {
   }
   std::string_view option_or(std::string_view key, std::string_view fallback) const {
     return option(key).value_or(fallback);
+  }
+
+  // An http(s) URL option without trailing '/', e.g. base_url; throws GATEHOUSE_ERR_CONFIG
+  // naming the option when it is anything else.
+  std::string url_option(std::string_view key, std::string_view fallback) const {
+    std::string url(option_or(key, fallback));
+    while (url.ends_with('/')) url.pop_back();
+    std::string_view rest = url.starts_with("https://")  ? std::string_view(url).substr(8)
+                            : url.starts_with("http://") ? std::string_view(url).substr(7)
+                                                         : std::string_view();
+    if (rest.empty() || rest.front() == '/')
+      throw Error(GATEHOUSE_ERR_CONFIG, "option '" + std::string(key) +
+                                            "' must be an http(s) URL with a host, got '" +
+                                            url.substr(0, 200) + "'");
+    return url;
   }
 
   // Throws GATEHOUSE_ERR_CONFIG naming the first option not in `known`: a typo in

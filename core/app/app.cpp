@@ -1,0 +1,88 @@
+#include "app/app.hpp"
+
+#include "support/log.hpp"
+
+#include <csignal>
+#include <cstdlib>
+
+namespace gatehouse {
+namespace {
+
+HttpClient make_http_client(const HttpClientSettings& settings) {
+  try {
+    return HttpClient(settings);
+  } catch (const std::runtime_error& e) {
+    throw StartError(App::exit_bad_config, e.what());
+  }
+}
+
+HttpServer make_server(const Config& config, const Api& api, HttpMetrics& metrics,
+                       const ServerLimits& limits) {
+  try {
+    return HttpServer(config.listen, config.threads, api, metrics, limits);
+  } catch (const std::runtime_error& e) {
+    throw StartError(App::exit_cannot_listen, e.what());
+  }
+}
+
+ApiSettings api_settings(const Config& config, const AppOptions& options) {
+  return {std::chrono::milliseconds(config.cache.first_fetch_wait_ms), options.admin_token};
+}
+
+}  // namespace
+
+App::App(Config config, AppOptions options)
+    : config_(std::move(config)),
+      clock_(options.clock ? *options.clock : system_clock()),
+      http_(make_http_client(config_.http)),
+      catalogs_(config_.gateways, config_.plugins, config_.cache, HostContext{&http_, &clock_}),
+      api_(catalogs_, metrics_, api_settings(config_, options), [this] { return reload(); }),
+      server_(make_server(config_, api_, metrics_, options.limits)) {
+  if (options.handle_signals) signals_.emplace([this](int signal) { on_signal(signal); });
+}
+
+App::~App() {
+  signals_.reset();  // no signal handler runs into what is being taken down
+  stop();
+  http_.stop();      // a fetch waiting to retry ends now instead of holding the exit
+  catalogs_.stop();  // blocking work in flight reports to sessions that still exist
+}
+
+int App::run() {
+  catalogs_.start();
+  log_info("ready: serving " + std::to_string(catalogs_.gateways()->gateways.size()) +
+           " gateway(s) on http://" + config_.listen.host + ":" + std::to_string(port()));
+  server_.run();
+  return stopped_by_.load();
+}
+
+void App::stop() { server_.stop(); }
+
+void App::on_signal(int signal) {
+  if (signal == SIGHUP) {
+    log_info("SIGHUP: reloading " + config_.source.string());
+    catalogs_.run_blocking([this] { reload(); });
+    return;
+  }
+  log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+  stopped_by_ = signal;
+  stop();
+}
+
+ReloadReport App::reload() {
+  ReloadReport report;
+  Config next;
+  try {
+    next = load_config(config_.source);
+  } catch (const ConfigError& e) {
+    report.error = e.what();
+    log_error("reload rejected, nothing changed: " + report.error);
+    return report;
+  }
+  report.changes = catalogs_.apply(next.gateways, next.plugins);
+  for (const std::string& change : report.changes) log_info("reload: " + change);
+  if (report.changes.empty()) log_info("reload: nothing changed");
+  return report;
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,29 @@
+#include "http/listen_address.hpp"
+
+#include <charconv>
+
+namespace gatehouse {
+
+ListenAddress parse_listen_address(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return std::invalid_argument(std::string(what) +
+                                 " must be HOST:PORT (e.g. 127.0.0.1:8000 or [::1]:8000), got '" +
+                                 std::string(text.substr(0, 200)) + "'");
+  };
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) throw bad();
+  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') throw bad();
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    throw bad();  // a bare IPv6 address needs brackets
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535)
+    throw bad();
+  return {std::string(host), static_cast<uint16_t>(value)};
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,87 @@
+#include "http/model_params.hpp"
+
+#include <gatehouse/text.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace gatehouse {
+namespace {
+
+constexpr std::string_view known_params[] = {"gateway", "limit", "offset",       "provider",
+                                             "q",       "sort",  "pipeline_tag", "order"};
+
+size_t parse_count(const std::string& name, const std::string& text, size_t max) {
+  size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max)
+    throw BadRequest("parameter '" + name + "' must be a whole number from 0 to " +
+                     std::to_string(max) + ", got '" + text.substr(0, 40) + "'");
+  return value;
+}
+
+SortKey parse_sort(const std::string& text) {
+  if (std::optional<SortKey> key = parse_sort_key(text)) return *key;
+  std::string allowed;
+  for (std::string_view name : sort_key_names)
+    allowed.append(allowed.empty() ? "" : ", ").append(name);
+  throw BadRequest("parameter 'sort' must be one of " + allowed + "; got '" + text.substr(0, 40) +
+                   "'");
+}
+
+}  // namespace
+
+bool ModelsRequest::full_list() const {
+  return !query.limit && query.offset == 0 && !query.filters() && !query.sort;
+}
+
+std::string ModelsRequest::canonical() const {
+  const ModelQuery& q = query;
+  std::string out = gateway + "|" + (q.limit ? std::to_string(*q.limit) : "-") + "|" +
+                    std::to_string(q.offset) + "|" + q.provider + "|" + q.q + "|" + q.pipeline_tag +
+                    "|";
+  if (q.sort) out += std::to_string(static_cast<int>(*q.sort)) + (q.descending ? "d" : "a");
+  return out;
+}
+
+ModelsRequest parse_models_request(const QueryParams& params) {
+  ModelsRequest request;
+  ModelQuery& query = request.query;
+  std::optional<std::string> order;
+  std::vector<std::string> seen;
+  for (const auto& [name, value] : params) {
+    if (std::find(std::begin(known_params), std::end(known_params), name) == std::end(known_params))
+      continue;
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      throw BadRequest("parameter '" + name + "' is given more than once");
+    seen.push_back(name);
+    if (name == "gateway") {
+      request.gateway = value.empty() ? "all" : ascii_lower(value);
+    } else if (name == "limit") {
+      query.limit = parse_count(name, value, max_page_limit);
+    } else if (name == "offset") {
+      query.offset = parse_count(name, value, 1'000'000'000);
+    } else if (name == "provider") {
+      query.provider = ascii_lower(value);
+    } else if (name == "q") {
+      if (value.size() > max_search_length)
+        throw BadRequest("parameter 'q' is longer than " + std::to_string(max_search_length) +
+                         " bytes");
+      query.q = ascii_lower(value);
+    } else if (name == "pipeline_tag") {
+      query.pipeline_tag = value;
+    } else if (name == "sort") {
+      query.sort = parse_sort(value);
+    } else if (name == "order") {
+      if (value != "asc" && value != "desc")
+        throw BadRequest("parameter 'order' must be asc or desc, got '" + value.substr(0, 40) +
+                         "'");
+      order = value;
+    }
+  }
+  if (order && !query.sort) throw BadRequest("parameter 'order' needs 'sort'");
+  if (query.sort) query.descending = order ? *order == "desc" : descending_by_default(*query.sort);
+  return request;
+}
+
+}  // namespace gatehouse

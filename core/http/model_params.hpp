@@ -1,0 +1,29 @@
+// The parameters of GET /v1/catalog/models (and of one model's route), parsed strictly:
+// each error names the parameter and what it allows.
+#pragma once
+
+#include "catalog/catalog_query.hpp"
+#include "http/api_message.hpp"
+
+#include <string>
+
+namespace gatehouse {
+
+inline constexpr size_t max_page_limit = 5000;
+inline constexpr size_t max_search_length = 200;
+
+struct ModelsRequest {
+  std::string gateway = "all";  // lower-cased slot name or alias, or "all"
+  ModelQuery query;
+
+  // The request the catalog's ready full-list body answers: no paging, filter or sort.
+  bool full_list() const;
+  // A stable text of what was asked, for the response's ETag.
+  std::string canonical() const;
+};
+
+// Throws BadRequest. Unknown parameters are ignored (clients add cache busters); a
+// repeated one is refused.
+ModelsRequest parse_models_request(const QueryParams& params);
+
+}  // namespace gatehouse

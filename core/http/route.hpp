@@ -1,0 +1,13 @@
+// What a request was for, as /metrics counts it.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace gatehouse {
+
+enum class Route { models, model, gateways, healthz, metrics, admin, unknown };
+inline constexpr size_t route_count = 7;
+std::string_view route_name(Route route);
+
+}  // namespace gatehouse

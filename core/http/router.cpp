@@ -1,0 +1,73 @@
+#include "http/router.hpp"
+
+#include <stdexcept>
+
+namespace gatehouse {
+namespace {
+
+std::vector<std::string> segments_of(std::string_view pattern) {
+  if (!pattern.starts_with('/')) throw std::invalid_argument("a route pattern starts with '/'");
+  std::vector<std::string> out;
+  for (pattern.remove_prefix(1);; pattern.remove_prefix(out.back().size() + 1)) {
+    out.emplace_back(pattern.substr(0, pattern.find('/')));
+    if (out.back().size() == pattern.size()) return out;
+  }
+}
+
+bool is_capture(std::string_view segment) {
+  return segment.starts_with('{') && segment.ends_with('}');
+}
+bool is_rest(std::string_view segment) { return is_capture(segment) && segment.ends_with("...}"); }
+
+}  // namespace
+
+void Router::add(std::string_view method, std::string_view pattern, Route route, Handler handler) {
+  entries_.push_back(
+      {std::string(method), std::string(pattern), segments_of(pattern), route, std::move(handler)});
+}
+
+bool Router::match_path(const Entry& entry, std::string_view path, std::vector<std::string>& args) {
+  args.clear();
+  if (!path.starts_with('/')) return false;
+  path.remove_prefix(1);
+  for (size_t i = 0; i < entry.segments.size(); ++i) {
+    const std::string& segment = entry.segments[i];
+    if (is_rest(segment)) {
+      if (path.empty()) return false;
+      args.emplace_back(path);
+      return true;
+    }
+    std::string_view part = path.substr(0, path.find('/'));
+    bool last = i + 1 == entry.segments.size();
+    if (is_capture(segment) ? part.empty() : part != segment) return false;
+    if (is_capture(segment)) args.emplace_back(part);
+    if (last) return part.size() == path.size();
+    if (part.size() == path.size()) return false;  // the path ends before the pattern
+    path.remove_prefix(part.size() + 1);
+  }
+  return false;
+}
+
+Router::Match Router::match(std::string_view method, std::string_view path) const {
+  Match found;
+  std::vector<std::string> args;
+  for (const Entry& entry : entries_) {
+    if (!match_path(entry, path, args)) continue;
+    found.route = entry.route;
+    if (entry.method == method) {
+      found.handler = &entry.handler;
+      found.args = std::move(args);
+      return found;
+    }
+    found.allowed.append(found.allowed.empty() ? "" : ", ").append(entry.method);
+  }
+  return found;
+}
+
+std::vector<std::string> Router::describe() const {
+  std::vector<std::string> out;
+  for (const Entry& entry : entries_) out.push_back(entry.method + " " + entry.pattern);
+  return out;
+}
+
+}  // namespace gatehouse

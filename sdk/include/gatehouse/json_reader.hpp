@@ -1,0 +1,53 @@
+// Reading upstream bytes with simdjson On-Demand, for plugins that use simdjson. Such a
+// plugin links simdjson itself; the rest of the SDK needs only the C++ standard library.
+#ifndef GATEHOUSE_JSON_READER_HPP
+#define GATEHOUSE_JSON_READER_HPP
+
+#include <gatehouse/plugin.hpp>
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatehouse {
+
+class JsonReader {
+ public:
+  // Iterates `bytes` and hands the document to body(simdjson::ondemand::document&). A
+  // simdjson error thrown on the way becomes gatehouse::Error(GATEHOUSE_ERR_PARSE,
+  // "<where> is not <what> at byte <n>: <reason>"); other exceptions pass unchanged.
+  // The bytes are copied into a padded buffer this reader keeps: a fresh 2 MB buffer per
+  // page costs more in page faults than the copy itself.
+  template <class Body>
+  void read(std::string_view bytes, std::string_view where, std::string_view what, Body&& body) {
+    if (buffer_.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
+      buffer_.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
+    std::copy(bytes.begin(), bytes.end(), buffer_.begin());
+    simdjson::ondemand::document doc;
+    bool started = false;
+    try {
+      doc = parser_.iterate(buffer_.data(), bytes.size(), buffer_.size());
+      started = true;
+      body(doc);
+    } catch (const simdjson::simdjson_error& e) {
+      // Before the document starts, stage 1 failed: for a truncated page, at its end.
+      const char* at = nullptr;
+      size_t offset = started && doc.current_location().get(at) == simdjson::SUCCESS
+                          ? static_cast<size_t>(at - buffer_.data())
+                          : bytes.size();
+      throw Error(GATEHOUSE_ERR_PARSE, std::string(where) + " is not " + std::string(what) +
+                                           " at byte " + std::to_string(offset) + ": " + e.what());
+    }
+  }
+
+ private:
+  simdjson::ondemand::parser parser_;
+  std::vector<char> buffer_;
+};
+
+}  // namespace gatehouse
+
+#endif  // GATEHOUSE_JSON_READER_HPP

@@ -1,0 +1,48 @@
+// ASCII text helpers shared by plugins and the host (header-only, C++ standard library only).
+#ifndef GATEHOUSE_TEXT_HPP
+#define GATEHOUSE_TEXT_HPP
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatehouse {
+
+// Only A-Z change: ids and names compare case-insensitively byte for byte, whatever the
+// locale, and UTF-8 beyond ASCII is left as it is.
+inline std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// "a, b,,c" -> {"a", "b", "c"}: the list syntax of options (config.toml's arrays of
+// strings arrive comma-joined, and the host refuses items that hold a ',').
+inline std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    std::string_view item = text.substr(0, text.find(','));
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+}  // namespace gatehouse
+
+#endif  // GATEHOUSE_TEXT_HPP
