@@ -54,8 +54,10 @@ TEST(CheckPlugin, FailsOnARejectedPlugin) {
 TEST(CheckPlugin, FailsWhenCreateRejectsTheOptions) {
   Outcome o = check({test_plugin("fixture"), std::nullopt, {{"thorw", "std"}}});
   EXPECT_EQ(o.status, 1);
-  EXPECT_NE(o.err.find("CONFIG: unknown option 'thorw' (known: throw, file, delay_ms, log_file)"),
-            std::string::npos)
+  EXPECT_NE(
+      o.err.find(
+          "CONFIG: unknown option 'thorw' (known: throw, file, delay_ms, log_file, hold_while)"),
+      std::string::npos)
       << o.err;
 }
 

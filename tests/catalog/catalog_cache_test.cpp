@@ -1,9 +1,11 @@
 // The cache states of DESIGN.md, end to end: fresh, stale-while-revalidate with one
 // upstream call, errors keeping the last good catalog, min_models, snapshots, first fetch.
+// TTLs and backoffs pass on a manual clock: no test sleeps through one.
 #include "catalog/snapshot_store.hpp"
 #include "harness/json.hpp"
 #include "harness/test_client.hpp"
 #include "harness/test_server.hpp"
+#include "support/clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,12 +19,15 @@ namespace {
 using namespace std::chrono_literals;
 using test::Json;
 
-// A fake upstream: the file the fixture plugin fetches, and its log of fetches.
+// A fake upstream: the file the fixture plugin fetches, and its log of fetches. Time is a
+// manual clock: a test moves it past a TTL or a backoff instead of sleeping.
 struct Upstream {
   test::TempDir dir;
   std::filesystem::path file = dir.path() / "upstream.json";
   std::filesystem::path log = dir.path() / "fetches.log";
   std::filesystem::path cache = dir.path() / "cache";
+  std::filesystem::path hold = dir.path() / "hold";  // while it exists, fetches wait
+  ManualClock clock{system_clock().now_unix_ms()};
 
   void serve(const std::string& data_file) {
     std::filesystem::copy_file(test::test_data(data_file), file,
@@ -30,6 +35,8 @@ struct Upstream {
   }
   void serve_text(const std::string& text) { std::ofstream(file, std::ios::trunc) << text; }
   void go_down() { std::filesystem::remove(file); }
+  void hold_fetches() { std::ofstream(hold) << "hold\n"; }
+  void release_fetches() { std::filesystem::remove(hold); }
   size_t fetches() const {
     std::ifstream in(log);
     size_t n = 0;
@@ -41,11 +48,15 @@ struct Upstream {
     Config c;
     c.cache.dir = cache;
     c.cache.first_fetch_wait_ms = 2000;
-    c.cache.retry_initial_ms = 60000;  // no second try within a test unless it says so
+    c.cache.retry_initial_ms = 60000;  // no second try unless the test moves the clock
     extra.emplace_back("log_file", log.string());
+    extra.emplace_back("hold_while", hold.string());
     c.gateways.push_back(test::fixture_gateway("hug", file, extra));
     c.gateways.back().ttl_s = ttl_s;
     return c;
+  }
+  std::unique_ptr<test::TestServer> server(const Config& config) const {
+    return std::make_unique<test::TestServer>(config, ServerLimits{}, "", &clock);
   }
 };
 
@@ -67,30 +78,45 @@ bool eventually(Predicate done, std::chrono::milliseconds timeout = 5s) {
   return done();
 }
 
+std::string state_of(const test::TestServer& server) {
+  return std::string(std::string_view(gateway_status(server)["data"].at(0)["state"]));
+}
+
+// The models once the flight that fetched them is over: a request that comes while a
+// flight ends (its catalog already in) starts no second one, so a test that moves the
+// clock next waits for that first.
+Json settled_models(const test::TestServer& server) {
+  Json j = models(server);
+  EXPECT_TRUE(eventually([&] { return state_of(server) != "fetching"; }));
+  return j;
+}
+
 TEST(CatalogCache, FreshCatalogIsServedWithoutRefetching) {
   Upstream up;
   up.serve("hub_list_50.json");
-  test::TestServer server(up.config());
-  EXPECT_EQ(models(server).ids().size(), 50u);
-  for (int i = 0; i < 20; ++i) models(server);
-  EXPECT_EQ(up.fetches(), 1u);
-  EXPECT_EQ(std::string_view(gateway_status(server)["data"].at(0)["state"]), "fresh");
+  auto server = up.server(up.config(60));
+  EXPECT_EQ(settled_models(*server).ids().size(), 50u);
+  up.clock.advance(59s);
+  for (int i = 0; i < 20; ++i) models(*server);
+  EXPECT_EQ(up.fetches(), 1u) << "within the TTL nothing is fetched again";
+  EXPECT_EQ(state_of(*server), "fresh");
+  EXPECT_EQ(models(*server).ids().size(), 50u);
 }
 
 TEST(CatalogCache, StaleWhileRevalidateMakesExactlyOneUpstreamCall) {
   Upstream up;
   up.serve("fixture_models.json");
-  test::TestServer server(up.config(1, {{"delay_ms", "1500"}}));
-  ASSERT_EQ(models(server).ids().size(), 5u);  // waited for the (slow) first fetch
+  auto server = up.server(up.config(60));
+  ASSERT_EQ(settled_models(*server).ids().size(), 5u);
   up.serve("hub_list_50.json");
-  std::this_thread::sleep_for(1100ms);  // past the TTL
+  up.hold_fetches();  // the refresh cannot finish until the test lets it
+  up.clock.advance(60s);
 
-  // Many concurrent requests: all answered at once from the stale catalog.
+  // Many concurrent requests: all answered from the stale catalog, none waits.
   std::vector<std::future<test::HttpResult>> inflight;
-  auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < 16; ++i)
     inflight.push_back(std::async(std::launch::async, [&] {
-      return test::http_get(server.port(), "/v1/catalog/models?gateway=hug");
+      return test::http_get(server->port(), "/v1/catalog/models?gateway=hug");
     }));
   for (auto& f : inflight) {
     test::HttpResult r = f.get();
@@ -98,42 +124,50 @@ TEST(CatalogCache, StaleWhileRevalidateMakesExactlyOneUpstreamCall) {
     Json j(r.body);
     EXPECT_EQ(j.ids().size(), 5u) << "the old catalog, not a wait for the new one";
     EXPECT_TRUE(bool(j["cache"]["stale"]));
+    EXPECT_EQ(std::string_view(j["gateways"]["hug"]), "stale");
     EXPECT_EQ(r.header("cache-control"), "public, max-age=0");
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1000ms)
-      << "nobody waited for the 1.5 s fetch";
-  EXPECT_TRUE(eventually([&] { return models(server).ids().size() == 50; }));
+  EXPECT_EQ(state_of(*server), "fetching");
+  up.release_fetches();
+  EXPECT_TRUE(eventually([&] { return models(*server).ids().size() == 50; }));
   EXPECT_EQ(up.fetches(), 2u) << "one first fetch, one refresh";
-  EXPECT_FALSE(bool(models(server)["cache"]["stale"]));
+  EXPECT_FALSE(bool(models(*server)["cache"]["stale"]));
 }
 
 TEST(CatalogCache, FailedRefreshKeepsTheLastGoodCatalogAndBacksOff) {
   Upstream up;
   up.serve("fixture_models.json");
-  test::TestServer server(up.config(1));
-  ASSERT_EQ(models(server).ids().size(), 5u);
+  Config config = up.config(60);
+  config.cache.retry_initial_ms = 10000;
+  auto server = up.server(config);
+  ASSERT_EQ(settled_models(*server).ids().size(), 5u);
   up.serve_text("{\"truncated\": [");
-  std::this_thread::sleep_for(1100ms);
-  models(server);  // triggers the refresh, which fails
-  ASSERT_TRUE(eventually([&] { return up.fetches() == 2; }));
-  ASSERT_TRUE(eventually(
-      [&] { return std::string_view(gateway_status(server)["data"].at(0)["state"]) == "error"; }));
-  Json status = gateway_status(server);
+  up.clock.advance(60s);
+  models(*server);  // triggers the refresh, which fails
+  ASSERT_TRUE(eventually([&] { return state_of(*server) == "error"; }));
+  EXPECT_EQ(up.fetches(), 2u);
+  Json status = gateway_status(*server);
   auto g = status["data"].at(0);
   EXPECT_NE(std::string_view(g["last_error"]).find("fetch failed: PARSE: not a fixture catalog"),
             std::string_view::npos)
       << std::string_view(g["last_error"]);
-  EXPECT_FALSE(g["next_retry_at"].is_null());
+  EXPECT_EQ(int64_t(g["next_retry_at"]), (up.clock.now_unix_ms() + 10000) / 1000);
   EXPECT_EQ(int64_t(g["models"]), 5);
 
-  Json still(models(server));
+  Json still(models(*server));
   EXPECT_EQ(still.ids().size(), 5u);
   EXPECT_TRUE(bool(still["cache"]["stale"]));
-  for (int i = 0; i < 20; ++i) models(server);
-  std::this_thread::sleep_for(100ms);
+  up.clock.advance(9900ms);  // still inside the backoff
+  for (int i = 0; i < 20; ++i) models(*server);
   EXPECT_EQ(up.fetches(), 2u) << "backoff: no refetch storm while the upstream is broken";
-  auto metrics = test::http_get(server.port(), "/metrics").body;
-  EXPECT_NE(metrics.find("gatehouse_upstream_fetches_total{gateway=\"hug\",outcome=\"error\"} 1"),
+  up.clock.advance(100ms);  // the backoff is over: the next request tries once more
+  for (int i = 0; i < 5; ++i) models(*server);
+  EXPECT_TRUE(eventually([&] { return up.fetches() == 3 && state_of(*server) == "error"; }));
+  EXPECT_EQ(int64_t(gateway_status(*server)["data"].at(0)["next_retry_at"]),
+            (up.clock.now_unix_ms() + 20000) / 1000)
+      << "the backoff doubles";
+  auto metrics = test::http_get(server->port(), "/metrics").body;
+  EXPECT_NE(metrics.find("gatehouse_upstream_fetches_total{gateway=\"hug\",outcome=\"error\"} 2"),
             std::string::npos);
   EXPECT_NE(metrics.find("gatehouse_cache_stale_serves_total{gateway=\"hug\"} "),
             std::string::npos);
@@ -142,15 +176,19 @@ TEST(CatalogCache, FailedRefreshKeepsTheLastGoodCatalogAndBacksOff) {
 TEST(CatalogCache, BackoffEndsAndTheNextGoodFetchIsServed) {
   Upstream up;
   up.go_down();
-  Config config = up.config(1);
-  config.cache.retry_initial_ms = 200;
+  Config config = up.config(60);
+  config.cache.retry_initial_ms = 5000;
   config.cache.first_fetch_wait_ms = 0;
-  test::TestServer server(config);
-  ASSERT_TRUE(eventually([&] { return up.fetches() == 1; }));
+  auto server = up.server(config);
+  ASSERT_TRUE(eventually([&] { return up.fetches() == 1 && state_of(*server) == "error"; }));
   up.serve("fixture_models.json");
-  // Requests during the backoff get a 503; the first after it triggers the fetch.
+  auto during = test::http_get(server->port(), "/v1/catalog/models?gateway=hug");
+  EXPECT_EQ(during.status, 503u) << "no data, and no fetch during the backoff";
+  EXPECT_EQ(during.header("retry-after"), "5");
+  EXPECT_EQ(up.fetches(), 1u);
+  up.clock.advance(5s);
   EXPECT_TRUE(eventually([&] {
-    return test::http_get(server.port(), "/v1/catalog/models?gateway=hug").status == 200;
+    return test::http_get(server->port(), "/v1/catalog/models?gateway=hug").status == 200;
   }));
   EXPECT_EQ(up.fetches(), 2u);
 }
@@ -158,26 +196,25 @@ TEST(CatalogCache, BackoffEndsAndTheNextGoodFetchIsServed) {
 TEST(CatalogCache, TooFewModelsIsRejectedAndTheLastGoodKept) {
   Upstream up;
   up.serve("fixture_models.json");
-  Config config = up.config(1);
+  Config config = up.config(60);
   config.gateways[0].min_models = 3;
-  test::TestServer server(config);
-  ASSERT_EQ(models(server).ids().size(), 5u);
+  auto server = up.server(config);
+  ASSERT_EQ(settled_models(*server).ids().size(), 5u);
   up.serve_text(R"([{"id": "only/one"}])");
-  std::this_thread::sleep_for(1100ms);
-  models(server);
-  ASSERT_TRUE(eventually(
-      [&] { return std::string_view(gateway_status(server)["data"].at(0)["state"]) == "error"; }));
-  EXPECT_EQ(std::string_view(gateway_status(server)["data"].at(0)["last_error"]),
+  up.clock.advance(60s);
+  models(*server);
+  ASSERT_TRUE(eventually([&] { return state_of(*server) == "error"; }));
+  EXPECT_EQ(std::string_view(gateway_status(*server)["data"].at(0)["last_error"]),
             "fetch returned 1 valid models, fewer than min_models = 3; kept the last good catalog");
-  EXPECT_EQ(models(server).ids().size(), 5u);
+  EXPECT_EQ(models(*server).ids().size(), 5u);
 }
 
 TEST(CatalogCache, InvalidModelsAreDroppedAndCounted) {
   Upstream up;
   up.serve("fixture_one_invalid.json");
-  test::TestServer server(up.config());
-  EXPECT_EQ(models(server).ids(), std::vector<std::string>{"ok/model"});
-  EXPECT_NE(test::http_get(server.port(), "/metrics")
+  auto server = up.server(up.config());
+  EXPECT_EQ(models(*server).ids(), std::vector<std::string>{"ok/model"});
+  EXPECT_NE(test::http_get(server->port(), "/metrics")
                 .body.find("gatehouse_models_dropped_total{gateway=\"hug\"} 1\n"),
             std::string::npos);
 }
@@ -187,31 +224,35 @@ TEST(CatalogCache, RestartWithoutUpstreamServesTheSnapshotAtOnce) {
   up.serve("hub_list_50.json");
   std::vector<std::string> before;
   {
-    test::TestServer server(up.config(1));
-    before = models(server).ids();
+    auto server = up.server(up.config(60));
+    before = settled_models(*server).ids();
   }
   ASSERT_TRUE(std::filesystem::exists(snapshot_path(up.cache, "hug")));
   up.go_down();
-  std::this_thread::sleep_for(1100ms);  // the snapshot is now older than the TTL
-  Config config = up.config(1);
+  up.clock.advance(61s);  // the snapshot is now older than the TTL
+  Config config = up.config(60);
   config.cache.first_fetch_wait_ms = 0;  // must not need to wait at all
-  test::TestServer server(config);
-  Json j = models(server);
+  auto server = up.server(config);
+  Json j = models(*server);
   EXPECT_EQ(j.ids(), before);
   EXPECT_TRUE(bool(j["cache"]["stale"]));
-  EXPECT_GE(int64_t(j["cache"]["age_s"]), 1);
+  EXPECT_EQ(int64_t(j["cache"]["age_s"]), 61);
 }
 
 TEST(CatalogCache, FreshSnapshotIsServedAsFresh) {
   Upstream up;
   up.serve("fixture_models.json");
   {
-    test::TestServer server(up.config());
-    models(server);
+    auto server = up.server(up.config(60));
+    models(*server);
   }
   up.go_down();
-  test::TestServer server(up.config());
-  EXPECT_FALSE(bool(models(server)["cache"]["stale"]));
+  up.clock.advance(59s);
+  auto server = up.server(up.config(60));
+  Json j = models(*server);
+  EXPECT_FALSE(bool(j["cache"]["stale"]));
+  EXPECT_EQ(int64_t(j["cache"]["age_s"]), 59);
+  EXPECT_EQ(up.fetches(), 1u) << "a fresh snapshot is not fetched again";
 }
 
 TEST(CatalogCache, CorruptOrTruncatedSnapshotIsIgnored) {
@@ -277,7 +318,12 @@ TEST(CatalogCache, ARejectedPluginDisablesOnlyItsGateway) {
   EXPECT_EQ(std::string_view(b["state"]), "error");
   EXPECT_NE(std::string_view(b["last_error"]).find("built for ABI 2.0"), std::string_view::npos);
   EXPECT_EQ(test::http_get(server.port(), "/v1/catalog/models?gateway=broken").status, 503u);
-  EXPECT_EQ(Json(test::http_get(server.port(), "/v1/catalog/models").body).ids().size(), 5u);
+  auto all = test::http_get(server.port(), "/v1/catalog/models");
+  Json j(all.body);
+  EXPECT_EQ(j.ids().size(), 5u);
+  EXPECT_EQ(std::string_view(j["gateways"]["hug"]), "fresh");
+  EXPECT_EQ(std::string_view(j["gateways"]["broken"]), "error") << "a partial merge says so";
+  EXPECT_EQ(all.header("cache-control"), "public, max-age=0") << "and is not cached";
 }
 
 }  // namespace

@@ -173,6 +173,11 @@ TEST_F(HotSwap, AFailedSwapLeavesTheOldBindingServing) {
                 422, "fewer than min_models = 1"},
            Case{R"({"options": {}})", 400, "body must be"},
            Case{R"({"plugin": "portkey", "options": {"x": 1.5}})", 400, "option 'x' must be"},
+           // The rule config.toml follows too (config_test.cpp): a ',' would split the item.
+           Case{R"({"plugin": "portkey", "options": {"patterns": ["llava-hf", "a,b"]}})", 400,
+                "option 'patterns' must be a string, an integer, a boolean or an array of "
+                "strings without ',', got an array item holding ',' ('a,b')"},
+           Case{R"({"plugin": "portkey", "options": ["patterns"]})", 400, "must be an object"},
        }) {
     auto r = put_plugin(server, c.body);
     EXPECT_EQ(r.status, c.status) << c.body << "\n" << r.body;

@@ -8,6 +8,7 @@
 #include "harness/test_client.hpp"
 #include "harness/test_server.hpp"
 #include "plugin_host/http_client.hpp"
+#include "support/clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -168,24 +169,26 @@ TEST(PortkeyFetch, A401KeepsTheLastGoodCatalogAndSaysWhy) {
   GatewayConfig g;
   g.name = "portkey";
   g.plugin = test::built_plugin("portkey").string();
-  g.ttl_s = 1;
+  g.ttl_s = 60;
   g.options = {{"base_url", fake.url()}};
   config.gateways.push_back(g);
-  test::TestServer server(config);
+  ManualClock clock(system_clock().now_unix_ms());
+  test::TestServer server(config, {}, "", &clock);
   auto first = test::http_get(server.port(), "/v1/catalog/models?gateway=portkey&limit=1");
   ASSERT_EQ(first.status, 200u) << first.body;
   EXPECT_EQ(int64_t(test::Json(first.body)["total"]), 203);
 
-  revoked = true;
-  std::this_thread::sleep_for(1100ms);
-  test::http_get(server.port(), "/v1/catalog/models?gateway=portkey&limit=1");  // refresh starts
-  std::string state;
-  for (int i = 0; i < 200 && state != "error"; ++i) {
-    std::this_thread::sleep_for(10ms);
+  auto state = [&] {
     test::Json g(test::http_get(server.port(), "/v1/catalog/gateways").body);
-    state = std::string(std::string_view(g["data"].at(0)["state"]));
-  }
-  ASSERT_EQ(state, "error");
+    return std::string(std::string_view(g["data"].at(0)["state"]));
+  };
+  for (int i = 0; i < 500 && state() == "fetching"; ++i) std::this_thread::sleep_for(10ms);
+
+  revoked = true;
+  clock.advance(60s);
+  test::http_get(server.port(), "/v1/catalog/models?gateway=portkey&limit=1");  // refresh starts
+  for (int i = 0; i < 500 && state() != "error"; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(state(), "error");
   test::Json gateways(test::http_get(server.port(), "/v1/catalog/gateways").body);
   EXPECT_EQ(std::string_view(gateways["data"].at(0)["last_error"]),
             "fetch failed: UPSTREAM: HTTP 401 from " + fake.url("/v1/models") +

@@ -2,14 +2,16 @@
 // [{"id", "name", "created", "downloads", "likes", "pipeline_tag", "inputs", "outputs",
 //   "metrics"}]. Tests drive it to reach every path of the host without an upstream.
 // Options: `file` is what fetch reads (missing file = upstream error; rewrite it between
-// fetches to change the "upstream"), `delay_ms` makes fetch slow, `log_file` gets one line
-// per fetch (so tests count upstream calls), `throw` = "error" | "std" | "unknown" makes
-// normalize throw that kind.
+// fetches to change the "upstream"), `delay_ms` makes fetch slow, `hold_while` names a file
+// whose existence holds each fetch back (a test removes it to let the fetch finish),
+// `log_file` gets one line per fetch (so tests count upstream calls), `throw` = "error" |
+// "std" | "unknown" makes normalize throw that kind.
 #include <gatehouse/plugin.hpp>
 
 #include <simdjson.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -42,7 +44,8 @@ std::vector<std::string_view> strings_field(od::object& o, std::string_view key)
 class FixturePlugin {
  public:
   explicit FixturePlugin(gatehouse::Host host) : host_(host) {
-    host_.require_known_options({"throw", "file", "delay_ms", "log_file"});
+    host_.require_known_options({"throw", "file", "delay_ms", "log_file", "hold_while"});
+    hold_while_ = host_.option_or("hold_while", "");
     throw_ = host_.option_or("throw", "");
     file_ = host_.option_or("file", "");
     log_file_ = host_.option_or("log_file", "");
@@ -54,6 +57,8 @@ class FixturePlugin {
   void fetch(gatehouse::ModelSink& sink) {
     if (!log_file_.empty()) std::ofstream(log_file_, std::ios::app) << "fetch\n";
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    for (int i = 0; !hold_while_.empty() && std::filesystem::exists(hold_while_) && i < 2000; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::ifstream in(file_, std::ios::binary);
     if (file_.empty() || !in)
       throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, "cannot read '" + file_ + "'");
@@ -101,7 +106,7 @@ class FixturePlugin {
   }
 
   gatehouse::Host host_;
-  std::string throw_, file_, log_file_;
+  std::string throw_, file_, log_file_, hold_while_;
   int delay_ms_ = 0;
   od::parser parser_;
 };

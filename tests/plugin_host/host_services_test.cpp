@@ -1,0 +1,97 @@
+// The function table a plugin gets, called through the C ABI as a plugin calls it.
+#include "plugin_host/host_services.hpp"
+#include "harness/fake_upstream.hpp"
+#include "plugin_host/http_client.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse {
+namespace {
+
+using test::CannedReply;
+using test::FakeUpstream;
+using test::SeenRequest;
+
+struct Received {
+  int32_t status = 0;
+  std::string body;
+};
+
+gatehouse_status keep(void* user, const gatehouse_http_response* r, gatehouse_error*) {
+  auto* out = static_cast<Received*>(user);
+  out->status = r->status;
+  out->body.assign(r->body.data, r->body.size);
+  return GATEHOUSE_OK;
+}
+
+class HostServicesTest : public ::testing::Test {
+ protected:
+  HostServicesTest()
+      : upstream_([](const SeenRequest& r) {
+          return CannedReply{200, {}, "got " + r.target};
+        }),
+        host_("hug", {{"a", "1"}, {"b", "two"}}, HostContext{&http_, &clock_}),
+        table_(host_.table()) {}
+
+  // http_get with a request struct of `struct_size` bytes, as a plugin of another minor
+  // version would pass it; returns the status, the body in `got` and the error text.
+  gatehouse_status get(size_t struct_size, Received& got, std::string& message) {
+    url_ = upstream_.url("/models");
+    gatehouse_http_request request{};
+    request.struct_size = struct_size;
+    request.url = {url_.data(), url_.size()};
+    char text[256];
+    gatehouse_error error{sizeof error, text, sizeof text, 0};
+    gatehouse_status status = table_->http_get(table_->host_context, &request, &keep, &got, &error);
+    message.assign(text, error.length);
+    return status;
+  }
+
+  FakeUpstream upstream_;
+  HttpClient http_;
+  ManualClock clock_{1'700'000'000'123};
+  HostServices host_;
+  const gatehouse_host_services* table_;
+  std::string url_;
+};
+
+TEST_F(HostServicesTest, AnAbi10SizedRequestIsServed) {
+  // ABI 1.0's struct ends with timeout_ms; sizeof adds tail padding a plugin need not pass.
+  ASSERT_LT(http_request_v1_0_size, sizeof(gatehouse_http_request));
+  Received got;
+  std::string message;
+  EXPECT_EQ(get(http_request_v1_0_size, got, message), GATEHOUSE_OK) << message;
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "got /models");
+  // A later minor version's larger struct is read as far as this host knows it.
+  EXPECT_EQ(get(sizeof(gatehouse_http_request) + 32, got, message), GATEHOUSE_OK) << message;
+}
+
+TEST_F(HostServicesTest, ARequestTooSmallToHoldTheUrlIsRefusedWithTheSize) {
+  Received got;
+  std::string message;
+  EXPECT_EQ(get(offsetof(gatehouse_http_request, url), got, message),
+            GATEHOUSE_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(message, "http_get needs a gatehouse_http_request of at least " +
+                         std::to_string(http_request_v1_0_size) + " bytes with a url");
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
+TEST_F(HostServicesTest, TheClockIsTheInjectedOne) {
+  EXPECT_EQ(table_->now_unix_ms(table_->host_context), 1'700'000'000'123);
+  clock_.advance(std::chrono::seconds(5));
+  EXPECT_EQ(table_->now_unix_ms(table_->host_context), 1'700'000'005'123);
+}
+
+TEST_F(HostServicesTest, OptionsByKeyAndInOrder) {
+  gatehouse_str key{}, value{};
+  ASSERT_EQ(table_->option(table_->host_context, "b", 1, &value), 1);
+  EXPECT_EQ(std::string_view(value.data, value.size), "two");
+  EXPECT_EQ(table_->option(table_->host_context, "c", 1, &value), 0);
+  ASSERT_EQ(table_->option_at(table_->host_context, 0, &key, &value), 1);
+  EXPECT_EQ(std::string_view(key.data, key.size), "a");
+  EXPECT_EQ(table_->option_at(table_->host_context, 2, &key, &value), 0);
+}
+
+}  // namespace
+}  // namespace gatehouse
