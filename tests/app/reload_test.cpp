@@ -138,18 +138,33 @@ TEST_F(Reload, ARebuiltPluginFileIsRebound) {
 TEST_F(Reload, ASwapDuringASlowFetchFinishesCleanly) {
   write_config("", "");
   Config config = load_config(file());
-  config.gateways[0].options.emplace_back("delay_ms", "600");
+  std::filesystem::path hold = dir_.path() / "hold";  // while it exists, fetches wait
+  std::filesystem::path log = dir_.path() / "fetches.log";
+  config.gateways[0].options.emplace_back("hold_while", hold.string());
+  config.gateways[0].options.emplace_back("log_file", log.string());
+  auto fetches = [&] {
+    std::ifstream in(log);
+    return std::count(std::istreambuf_iterator<char>(in), {}, '\n');
+  };
   test::TestServer server(config, {}, token);
   ASSERT_EQ(total(server, "hug"), 5);
   auto auth = test::Headers{{"Authorization", "Bearer " + token}};
+  std::ofstream(hold) << "hold\n";
   auto refresh = std::async(std::launch::async, [&] {
     return test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh", auth);
   });
-  std::this_thread::sleep_for(150ms);
-  auto swap = test::http_request(server.port(), "PUT", "/admin/gateways/hug/plugin", auth,
-                                 R"({"plugin": "portkey", "options": {"base_url": ")" +
-                                     portkey_.url() + R"(", "patterns": ["llava-hf"]}})");
-  ASSERT_EQ(swap.status, 200u) << swap.body;
+  for (int i = 0; i < 1000 && fetches() < 2; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(fetches(), 2) << "the refresh is in the old plugin, held";
+  // The swap runs on another fetch thread while the refresh is held in the old plugin.
+  auto swap = std::async(std::launch::async, [&] {
+    return test::http_request(server.port(), "PUT", "/admin/gateways/hug/plugin", auth,
+                              R"({"plugin": "portkey", "options": {"base_url": ")" +
+                                  portkey_.url() + R"(", "patterns": ["llava-hf"]}})");
+  });
+  test::HttpResult swapped = swap.get();
+  ASSERT_EQ(swapped.status, 200u) << swapped.body;
+  EXPECT_EQ(refresh.wait_for(0ms), std::future_status::timeout) << "still held";
+  std::filesystem::remove(hold);
   auto refreshed = refresh.get();
   EXPECT_EQ(refreshed.status, 502u);
   EXPECT_NE(refreshed.body.find("rebound meanwhile"), std::string::npos) << refreshed.body;
