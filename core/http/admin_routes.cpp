@@ -69,18 +69,30 @@ std::pair<std::string, PluginOptions> rebind_body(std::string_view body) {
   return {std::string(plugin), std::move(options)};
 }
 
-ApiResponse swap_answer(const std::string& gateway, const SwapRecord& swap, size_t models) {
+// {"gateway": NAME, ...}: what `more` writes follows the name.
+ApiResponse gateway_answer(const Gateway& gateway, const std::function<void(JsonWriter&)>& more) {
   ApiResponse r;
   r.route = Route::admin;
-  r.status = swap.ok() ? 200 : 422;
   JsonWriter json(r.body);
-  json.begin_object();
-  json.key("gateway").string(gateway);
-  json.key("from").string(to_valid_utf8(swap.from));
-  json.key("to").string(to_valid_utf8(swap.to));
-  json.key("outcome").string(to_valid_utf8(swap.outcome()));
-  json.key("models").integer(static_cast<int64_t>(models));
+  json.begin_object().key("gateway").string(gateway.name());
+  more(json);
   json.end_object();
+  return r;
+}
+
+size_t model_count(const Gateway& gateway) {
+  std::shared_ptr<const Catalog> catalog = gateway.catalog();
+  return catalog ? catalog->size() : 0;
+}
+
+ApiResponse swap_answer(const Gateway& gateway, const SwapRecord& swap) {
+  ApiResponse r = gateway_answer(gateway, [&](JsonWriter& json) {
+    json.key("from").string(to_valid_utf8(swap.from));
+    json.key("to").string(to_valid_utf8(swap.to));
+    json.key("outcome").string(to_valid_utf8(swap.outcome()));
+    json.key("models").integer(static_cast<int64_t>(model_count(gateway)));
+  });
+  r.status = swap.ok() ? 200 : 422;
   return r;
 }
 
@@ -91,9 +103,13 @@ ApiResponse later(std::function<ApiResponse()> work) {
   return r;
 }
 
-size_t model_count(const Gateway& gateway) {
-  std::shared_ptr<const Catalog> catalog = gateway.catalog();
-  return catalog ? catalog->size() : 0;
+// The gateway the route's {name} names, or nothing (then the answer is a 404 naming it).
+std::shared_ptr<Gateway> named_gateway(const CatalogRegistry& catalogs, const RouteCall& call,
+                                       ApiResponse& not_found) {
+  std::shared_ptr<Gateway> gateway = catalogs.find(call.args.front());
+  if (!gateway)
+    not_found = admin_error(404, "no gateway '" + call.args.front().substr(0, 64) + "'");
+  return gateway;
 }
 
 }  // namespace
@@ -111,13 +127,13 @@ std::optional<ApiResponse> Api::refuse_admin(const ApiRequest& req) const {
 }
 
 ApiResponse Api::rebind(const RouteCall& call) const {
-  std::shared_ptr<Gateway> gateway = catalogs_.find(call.args.front());
-  if (!gateway) return admin_error(404, "no gateway '" + call.args.front().substr(0, 64) + "'");
+  ApiResponse not_found;
+  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call, not_found);
+  if (!gateway) return not_found;
   auto [plugin, options] = rebind_body(call.request.body);
   return later([this, gateway, plugin = plugin, options = options] {
     try {
-      SwapRecord swap = catalogs_.rebind(gateway->name(), plugin, options);
-      return swap_answer(gateway->name(), swap, model_count(*gateway));
+      return swap_answer(*gateway, catalogs_.rebind(gateway->name(), plugin, options));
     } catch (const std::invalid_argument& e) {
       return admin_error(400, e.what());
     }
@@ -125,40 +141,25 @@ ApiResponse Api::rebind(const RouteCall& call) const {
 }
 
 ApiResponse Api::refresh(const RouteCall& call) const {
-  std::shared_ptr<Gateway> gateway = catalogs_.find(call.args.front());
-  if (!gateway) return admin_error(404, "no gateway '" + call.args.front().substr(0, 64) + "'");
+  ApiResponse not_found;
+  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call, not_found);
+  if (!gateway) return not_found;
   return later([gateway] {
     FetchOutcome outcome = gateway->refresh_now();
     if (!outcome.ok()) return admin_error(502, outcome.detail);
-    ApiResponse r;
-    r.route = Route::admin;
-    JsonWriter(r.body)
-        .begin_object()
-        .key("gateway")
-        .string(gateway->name())
-        .key("outcome")
-        .string("ok")
-        .key("models")
-        .integer(static_cast<int64_t>(model_count(*gateway)))
-        .end_object();
-    return r;
+    return gateway_answer(*gateway, [&](JsonWriter& json) {
+      json.key("outcome").string("ok");
+      json.key("models").integer(static_cast<int64_t>(model_count(*gateway)));
+    });
   });
 }
 
 ApiResponse Api::clear_cache(const RouteCall& call) const {
-  std::shared_ptr<Gateway> gateway = catalogs_.find(call.args.front());
-  if (!gateway) return admin_error(404, "no gateway '" + call.args.front().substr(0, 64) + "'");
+  ApiResponse not_found;
+  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call, not_found);
+  if (!gateway) return not_found;
   gateway->clear();
-  ApiResponse r;
-  r.route = Route::admin;
-  JsonWriter(r.body)
-      .begin_object()
-      .key("gateway")
-      .string(gateway->name())
-      .key("cleared")
-      .boolean(true)
-      .end_object();
-  return r;
+  return gateway_answer(*gateway, [](JsonWriter& json) { json.key("cleared").boolean(true); });
 }
 
 // POST /admin/reload: the same as SIGHUP.
