@@ -49,6 +49,7 @@ App::~App() {
 }
 
 int App::run() {
+  if (stopping_) return stopped_by_;  // stopped (a signal during start-up) before it ran
   catalogs_.start();
   log_info("ready: serving " + std::to_string(catalogs_.gateways()->gateways.size()) +
            " gateway(s) on http://" + config_.listen.host + ":" + std::to_string(port()));
@@ -56,7 +57,10 @@ int App::run() {
   return stopped_by_.load();
 }
 
-void App::stop() { server_.stop(); }
+void App::stop() {
+  stopping_ = true;
+  server_.stop();
+}
 
 void App::on_signal(int signal) {
   if (signal == SIGHUP) {

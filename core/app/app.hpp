@@ -71,6 +71,7 @@ class App {
   HttpMetrics metrics_;
   Api api_;
   HttpServer server_;
+  std::atomic<bool> stopping_{false};
   std::atomic<int> stopped_by_{0};
   std::optional<SignalWatcher> signals_;
 };

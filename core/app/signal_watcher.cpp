@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <csignal>
+#include <stdexcept>
 
 namespace gatehouse {
 namespace {
@@ -15,6 +16,17 @@ sigset_t watched() {
   return set;
 }
 
+// Were they not blocked, each would also reach other threads, and the SIGHUP that ends
+// the watcher would end the process.
+std::function<void(int)> requiring_blocked_signals(std::function<void(int)> on_signal) {
+  sigset_t blocked;
+  pthread_sigmask(SIG_BLOCK, nullptr, &blocked);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP})
+    if (!sigismember(&blocked, signal))
+      throw std::logic_error("SignalWatcher needs SignalWatcher::block_signals() first");
+  return on_signal;
+}
+
 }  // namespace
 
 void SignalWatcher::block_signals() {
@@ -23,7 +35,7 @@ void SignalWatcher::block_signals() {
 }
 
 SignalWatcher::SignalWatcher(std::function<void(int)> on_signal)
-    : on_signal_(std::move(on_signal)), thread_([this] {
+    : on_signal_(requiring_blocked_signals(std::move(on_signal))), thread_([this] {
         sigset_t set = watched();
         for (;;) {
           int signal = 0;

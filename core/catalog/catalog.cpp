@@ -22,9 +22,11 @@ ModelRecords first_of_each_id(ModelRecords models) {
   return out;
 }
 
-// Covers everything a response can show: the JSON, and the keys that order and filter it.
-std::string version_of(const ModelRecords& models) {
+// Covers everything a response can show: the JSON, the keys that order and filter it,
+// and, for a merge, which gateways it holds (one may add only ids others had).
+std::string version_of(const ModelRecords& models, const std::vector<CatalogPart>& parts) {
   ContentHash hash;
+  for (const CatalogPart& part : parts) hash.add(part.gateway);
   for (const auto& m : models) {
     hash.add(m->json).add(m->pipeline_tag);
     for (int64_t key : {m->created, m->downloads, m->likes})
@@ -81,7 +83,7 @@ Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<Catalog
     : models_(first_of_each_id(std::move(models))),
       fetched_at_ms_(fetched_at_ms),
       parts_(std::move(parts)),
-      version_(version_of(models_)),
+      version_(version_of(models_, parts_)),
       models_json_(json_array_of(models_)),
       models_json_deflated_(models_json_) {
   by_lower_id_.reserve(models_.size());

@@ -54,39 +54,43 @@ GatewayBinding CatalogRegistry::bind(const GatewayConfig& config,
 }
 
 std::shared_ptr<Gateway> CatalogRegistry::make_gateway(GatewayBinding binding) {
-  std::string name = binding.config.name;
   auto gateway = std::make_shared<Gateway>(
       std::move(binding), cache_, *host_.clock,
       [this](std::function<void()> job) { pool_.post(std::move(job)); },
-      [this, name](const std::shared_ptr<const Catalog>& next,
-                   const std::function<void()>& make_visible) {
-        publish(name, next, make_visible);
-      });
+      [this](const GatewayCache& source, const std::shared_ptr<const Catalog>& next,
+             const std::function<void()>& make_visible) { publish(source, next, make_visible); });
   gateway->load_snapshot();
   return gateway;
 }
 
-void CatalogRegistry::merge(const std::string& changed,
-                            const std::shared_ptr<const Catalog>& next) {
-  std::shared_ptr<const GatewayList> list = gateways_.load();
+std::shared_ptr<const Catalog> CatalogRegistry::merge(const GatewayList& list,
+                                                      const GatewayCache* source,
+                                                      const std::shared_ptr<const Catalog>& next) {
   std::vector<NamedCatalog> parts;
-  for (const auto& g : list->gateways)
-    parts.emplace_back(g->name(), g->name() == changed ? next : g->catalog());
-  merged_.store(merge_catalogs(parts));
+  for (const auto& g : list.gateways)
+    parts.emplace_back(g->name(), source && g->owns(*source) ? next : g->catalog());
+  return merge_catalogs(parts);
 }
 
-void CatalogRegistry::publish(const std::string& name, const std::shared_ptr<const Catalog>& next,
+void CatalogRegistry::publish(const GatewayCache& source,
+                              const std::shared_ptr<const Catalog>& next,
                               const std::function<void()>& make_visible) {
   std::lock_guard lock(publish_mutex_);
-  if (gateways_.load()) merge(name, next);  // else: still constructing, the list merges last
+  std::shared_ptr<const GatewayList> list = gateways_.load();
+  // A gateway not (or no longer, or not yet) in the list is in no merge: a removed one's
+  // late fetch must not stand in for a new gateway of the same name; a new one is merged
+  // with the list that brings it.
+  bool listed = list && std::any_of(list->gateways.begin(), list->gateways.end(),
+                                    [&](const auto& g) { return g->owns(source); });
+  if (listed) merged_.store(merge(*list, &source, next));
   make_visible();
 }
 
 void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
   list->known_names = names_of(list->gateways);
   std::lock_guard lock(publish_mutex_);
+  merged_.store(merge(*list, nullptr, nullptr));
   gateways_.store(list);
-  merge("", nullptr);
 }
 
 void CatalogRegistry::start() {

@@ -68,11 +68,15 @@ class CatalogRegistry {
  private:
   GatewayBinding bind(const GatewayConfig& config, const PluginDirectory& plugins) const;
   std::shared_ptr<Gateway> make_gateway(GatewayBinding binding);
-  // Makes `next` the catalog of gateway `name`: the merge first, then the gateway's own.
-  void publish(const std::string& name, const std::shared_ptr<const Catalog>& next,
+  // Makes `next` the catalog of the gateway whose cache is `source`: the merge first, then
+  // the gateway's own.
+  void publish(const GatewayCache& source, const std::shared_ptr<const Catalog>& next,
                const std::function<void()>& make_visible);
+  // Makes `list` the gateways in force: its merge first, then the list.
   void publish_list(std::shared_ptr<GatewayList> list);
-  void merge(const std::string& changed, const std::shared_ptr<const Catalog>& next);
+  // The merge of `list`'s catalogs, with `next` in place of the one `source` owns.
+  static std::shared_ptr<const Catalog> merge(const GatewayList& list, const GatewayCache* source,
+                                              const std::shared_ptr<const Catalog>& next);
 
   PluginDirectory plugins_;
   const CacheSettings cache_;

@@ -30,10 +30,14 @@ void Gateway::refresh_if_due(int64_t now_ms) {
 }
 
 void Gateway::run_flight() {
+  // Last, and whatever happens: until the new catalog is in, a request must not start a
+  // second flight, and after it one must be able to.
+  struct EndFlight {
+    GatewayCache& cache;
+    ~EndFlight() { cache.end_flight(); }
+  } end_flight{cache_};
   std::shared_ptr<const GatewayBinding> b = binding();
   settle(b, fetch(*b), false);
-  // Last: until the new catalog is in, a request must not start a second flight.
-  cache_.end_flight();
 }
 
 FetchOutcome Gateway::fetch(const GatewayBinding& binding) {
@@ -102,10 +106,11 @@ FetchOutcome Gateway::settle(const std::shared_ptr<const GatewayBinding>& bindin
 
 SwapRecord Gateway::rebind(GatewayBinding next) {
   auto incoming = std::make_shared<const GatewayBinding>(std::move(next));
+  // Rebinds are one at a time (the registry's lock), so `from` stays true while this runs.
+  int64_t started_ms = clock_.now_unix_ms();
   std::string from = binding()->plugin.label();
   FetchOutcome outcome = settle(incoming, fetch(*incoming), true);
-  SwapRecord record{clock_.now_unix_ms(), from, incoming->plugin.label(), outcome.result,
-                    outcome.detail};
+  SwapRecord record{started_ms, from, incoming->plugin.label(), outcome.result, outcome.detail};
   log_info("gateway '" + name_ + "': rebind " + record.from + " -> " + record.to + ": " +
            record.outcome());
   std::lock_guard lock(history_mutex_);

@@ -49,6 +49,8 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   bool expired(int64_t fetched_at_ms, int64_t now_ms) const;
   GatewayCounters& counters() { return cache_.counters(); }
   bool fetching() const { return cache_.fetching(); }
+  bool fetch_worth_waiting_for() const { return cache_.fetch_worth_waiting_for(); }
+  bool owns(const GatewayCache& cache) const { return &cache == &cache_; }
   int64_t retry_at_ms() const { return cache_.retry_at_ms(); }
 
   // Starts one background refresh when one is due and none runs. Lock-free when nothing

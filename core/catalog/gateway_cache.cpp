@@ -40,8 +40,14 @@ bool GatewayCache::begin_flight() {
   return fetching_.compare_exchange_strong(idle, true);
 }
 
+bool GatewayCache::fetch_worth_waiting_for() const {
+  if (!fetching_.load()) return false;
+  std::lock_guard lock(error_mutex_);
+  return last_error_.empty();
+}
+
 void GatewayCache::put(std::shared_ptr<const Catalog> catalog) {
-  publish_(catalog, [&] { catalog_.store(catalog); });
+  publish_(*this, catalog, [&] { catalog_.store(catalog); });
 }
 
 void GatewayCache::install(std::shared_ptr<const Catalog> catalog) {

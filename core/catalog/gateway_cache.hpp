@@ -33,11 +33,12 @@ struct GatewayStatus {
 
 class GatewayCache {
  public:
-  // Puts a new catalog (null: none) in force. Whatever is derived from the gateways'
-  // catalogs (the merged view) is updated first, then make_visible() is called, so that a
-  // reader who sees the new catalog finds it in everything derived too.
-  using Publish = std::function<void(const std::shared_ptr<const Catalog>& next,
-                                     const std::function<void()>& make_visible)>;
+  // Puts a new catalog (null: none) of `source` in force. Whatever is derived from the
+  // gateways' catalogs (the merged view) is updated first, then make_visible() is called,
+  // so that a reader who sees the new catalog finds it in everything derived too.
+  using Publish =
+      std::function<void(const GatewayCache& source, const std::shared_ptr<const Catalog>& next,
+                         const std::function<void()>& make_visible)>;
 
   GatewayCache(std::string gateway, CacheSettings settings, const Clock& clock, Publish publish);
 
@@ -50,6 +51,9 @@ class GatewayCache {
   bool begin_flight();
   void end_flight() { fetching_ = false; }
   bool fetching() const { return fetching_.load(); }
+  // A fetch runs and none has failed since the last good one: worth a request's wait,
+  // unlike a retry in a cycle of failures.
+  bool fetch_worth_waiting_for() const;
 
   // Puts a fetched catalog in force, saves it to disk, and ends any backoff.
   void install(std::shared_ptr<const Catalog> catalog);

@@ -40,6 +40,7 @@ OptionValue option_value(simdjson::dom::element value) {
     }
     case simdjson::dom::element_type::OBJECT: return UnsupportedOption{"an object"};
     case simdjson::dom::element_type::NULL_VALUE: return UnsupportedOption{"null"};
+    case simdjson::dom::element_type::UINT64: return UnsupportedOption{"an integer out of range"};
     default: return UnsupportedOption{"a number that is not an integer"};
   }
 }

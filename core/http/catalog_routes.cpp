@@ -51,15 +51,23 @@ Scope open_scope(const CatalogRegistry& catalogs, const std::string& name, int64
   return scope;
 }
 
+// Whether the answer should wait for g's data: g fetches, and its catalog may come. A
+// single gateway without data waits for any fetch, retries too (it has nothing else to
+// give); the merge, which has the others' data, waits only for a fetch that is not one
+// more retry in a cycle of failures. A catalog that landed after the scope was read is
+// progress too.
+bool worth_waiting(const Scope& scope, const Gateway& g) {
+  if (scope.part_of(g)) return false;
+  return g.catalog() || (scope.merged ? g.fetch_worth_waiting_for() : g.fetching());
+}
+
 // An answer that lacks a gateway's data waits (bounded) while that gateway fetches its
-// first catalog; with no data at all past the wait, 503 with Retry-After.
+// catalog; with no data at all past the wait, 503 with Retry-After.
 std::optional<ApiResponse> not_ready(const Scope& scope, Route route, const ApiRequest& req,
                                      std::chrono::milliseconds wait, int64_t now_ms) {
   bool may_wait = std::chrono::steady_clock::now() - req.received < wait;
   for (Gateway* g : scope.gateways) {
-    // A catalog that landed after this scope was read is progress too.
-    bool coming = !scope.part_of(*g) && (g->fetching() || g->catalog());
-    if (coming && may_wait) {
+    if (may_wait && worth_waiting(scope, *g)) {
       ApiResponse r;
       r.route = route;
       r.retry_in = first_fetch_poll;
@@ -127,10 +135,11 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
   return false;
 }
 
-// Either a 304 (the client has this version: no body is built) or false.
-bool not_modified(const ApiRequest& req, const Catalog& catalog, std::string_view what,
+// Either a 304 (the client has this version: no body is built) or false. `what` is the
+// hash of what was asked.
+bool not_modified(const ApiRequest& req, const Catalog& catalog, const std::string& what,
                   ApiResponse& r) {
-  std::string etag = "W/\"" + catalog.version() + "-" + ContentHash().add(what).hex() + "\"";
+  std::string etag = "W/\"" + catalog.version() + "-" + what + "\"";
   r.headers.emplace_back("ETag", etag);
   r.headers.emplace_back("Vary", "Accept-Encoding");
   if (!etag_matches(req.if_none_match, etag)) return false;
@@ -157,7 +166,7 @@ ApiResponse Api::models(const RouteCall& call) const {
   ApiResponse r;
   r.route = Route::models;
   Freshness freshness = account(scope, now_ms, r);
-  if (not_modified(req, *scope.catalog, request.canonical(), r)) return r;
+  if (not_modified(req, *scope.catalog, request.fingerprint(), r)) return r;
   const Catalog& catalog = *scope.catalog;
   const ModelQuery& q = request.query;
   if (request.full_list()) {
@@ -193,7 +202,7 @@ ApiResponse Api::model(const RouteCall& call) const {
   ApiResponse r;
   r.route = Route::model;
   account(scope, now_ms, r);
-  if (not_modified(req, *scope.catalog, m->lower_id, r)) return r;
+  if (not_modified(req, *scope.catalog, ContentHash().add(m->lower_id).hex(), r)) return r;
   r.body = m->json;
   gzip_if_worth_it(req, r);
   return r;

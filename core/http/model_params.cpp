@@ -1,5 +1,7 @@
 #include "http/model_params.hpp"
 
+#include "support/content_hash.hpp"
+
 #include <gatehouse/text.hpp>
 
 #include <algorithm>
@@ -35,13 +37,13 @@ bool ModelsRequest::full_list() const {
   return !query.limit && query.offset == 0 && !query.filters() && !query.sort;
 }
 
-std::string ModelsRequest::canonical() const {
+std::string ModelsRequest::fingerprint() const {
   const ModelQuery& q = query;
-  std::string out = gateway + "|" + (q.limit ? std::to_string(*q.limit) : "-") + "|" +
-                    std::to_string(q.offset) + "|" + q.provider + "|" + q.q + "|" + q.pipeline_tag +
-                    "|";
-  if (q.sort) out += std::to_string(static_cast<int>(*q.sort)) + (q.descending ? "d" : "a");
-  return out;
+  ContentHash hash;
+  hash.add(gateway).add(q.limit ? std::to_string(*q.limit) : "-").add(std::to_string(q.offset));
+  hash.add(q.provider).add(q.q).add(q.pipeline_tag);
+  if (q.sort) hash.add(sort_key_names[static_cast<size_t>(*q.sort)]).add(q.descending ? "d" : "a");
+  return hash.hex();
 }
 
 ModelsRequest parse_models_request(const QueryParams& params) {

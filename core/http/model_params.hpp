@@ -18,8 +18,8 @@ struct ModelsRequest {
 
   // The request the catalog's ready full-list body answers: no paging, filter or sort.
   bool full_list() const;
-  // A stable text of what was asked, for the response's ETag.
-  std::string canonical() const;
+  // A stable hash of what was asked (each field apart), for the response's ETag.
+  std::string fingerprint() const;
 };
 
 // Throws BadRequest. Unknown parameters are ignored (clients add cache busters); a

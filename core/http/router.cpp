@@ -22,8 +22,11 @@ bool is_rest(std::string_view segment) { return is_capture(segment) && segment.e
 }  // namespace
 
 void Router::add(std::string_view method, std::string_view pattern, Route route, Handler handler) {
+  std::vector<std::string> segments = segments_of(pattern);
+  for (size_t i = 0; i + 1 < segments.size(); ++i)
+    if (is_rest(segments[i])) throw std::invalid_argument("'{name...}' must end a route pattern");
   entries_.push_back(
-      {std::string(method), std::string(pattern), segments_of(pattern), route, std::move(handler)});
+      {std::string(method), std::string(pattern), std::move(segments), route, std::move(handler)});
 }
 
 bool Router::match_path(const Entry& entry, std::string_view path, std::vector<std::string>& args) {

@@ -27,12 +27,9 @@ size_t positive(const gatehouse::Host& host, std::string_view key, std::string_v
 class HuggingFacePlugin {
  public:
   explicit HuggingFacePlugin(gatehouse::Host host)
-      : host_(host),
+      : host_(checked(host)),
         base_url_(host.url_option("base_url", "https://huggingface.co")),
         normalizer_(base_url_) {
-    host_.require_known_options({"base_url", "inference_provider", "pipeline_tag", "search",
-                                 "author", "filter", "sorts", "page_size", "max_models",
-                                 "token_env", "essential_models", "mode"});
     sorts_ = gatehouse::split_list(host_.option_or("sorts", "likes,downloads"));
     if (sorts_.empty())
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'sorts' names no sort");
@@ -68,6 +65,14 @@ class HuggingFacePlugin {
   }
 
  private:
+  // A typo in an option name is the first thing to report.
+  static gatehouse::Host checked(gatehouse::Host host) {
+    host.require_known_options({"base_url", "inference_provider", "pipeline_tag", "search",
+                                "author", "filter", "sorts", "page_size", "max_models", "token_env",
+                                "essential_models", "mode"});
+    return host;
+  }
+
   std::vector<std::pair<std::string, std::string>> fields() const {
     std::vector<std::pair<std::string, std::string>> params;
     if (full_) {
