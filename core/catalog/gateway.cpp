@@ -93,7 +93,8 @@ FetchOutcome Gateway::settle(const std::shared_ptr<const GatewayBinding>& bindin
     // A failed rebind changes nothing: the old binding and its state stay as they were.
     if (!outcome.ok()) return outcome;
     binding_.store(binding);
-  } else if (binding_.load() != binding) {
+  } else if (binding_.load()->plugin.instance != binding->plugin.instance) {
+    // Rebound meanwhile (a reconfigure keeps the instance, and the fetch with it).
     return FetchOutcome::failed(FetchResult::superseded,
                                 "the gateway was rebound meanwhile; nothing changed");
   }

@@ -74,8 +74,9 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
  private:
   // Runs the binding's plugin and builds its catalog. Never throws.
   FetchOutcome fetch(const GatewayBinding& binding);
-  // Installs a good outcome, or records a failure, when `binding` is (or, adopting, becomes)
-  // the one in force; a result for a binding replaced meanwhile is superseded.
+  // Installs a good outcome, or records a failure, when `binding`'s plugin instance is (or,
+  // adopting, becomes) the one in force; a result for an instance replaced meanwhile is
+  // superseded.
   FetchOutcome settle(const std::shared_ptr<const GatewayBinding>& binding, FetchOutcome outcome,
                       bool adopt);
   void run_flight();

@@ -130,6 +130,8 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   if (model.struct_size < model_v1_0_size)
     r.invalid("gatehouse_model of " + std::to_string(model.struct_size) + " bytes, ABI 1.0 needs " +
               std::to_string(model_v1_0_size));
+  // The metrics are most of a record; the rest is a few hundred bytes.
+  record.json.reserve(512 + view(model.metrics_json).size());
   std::string_view id = view(model.id);
   if (id.empty()) r.invalid("id is missing or empty");
   record.id = id;

@@ -31,11 +31,38 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
 
-  JsonWriter& begin_object();
-  JsonWriter& end_object();
-  JsonWriter& begin_array();
-  JsonWriter& end_array();
-  JsonWriter& key(std::string_view name);  // then exactly one value
+  // The small steps are inline: a record is rendered of dozens of them at ingest.
+  JsonWriter& begin_object() {
+    separate();
+    out_.push_back('{');
+    return *this;
+  }
+  JsonWriter& end_object() {
+    out_.push_back('}');
+    return *this;
+  }
+  JsonWriter& begin_array() {
+    separate();
+    out_.push_back('[');
+    return *this;
+  }
+  JsonWriter& end_array() {
+    out_.push_back(']');
+    return *this;
+  }
+  // Then exactly one value. Keys are nearly always short ASCII names of ours: copied as
+  // they are; anything else goes through string()'s checks.
+  JsonWriter& key(std::string_view name) {
+    for (char c : name)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80 ||
+          c == '"' || c == '\\')
+        return checked_key(name);
+    separate();
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("\":");
+    return *this;
+  }
 
   JsonWriter& string(std::string_view text);  // throws InvalidUtf8
   // A view whose data() is null (the SDK's "absent") is written as null.
@@ -50,7 +77,15 @@ class JsonWriter {
   std::string& out() { return out_; }
 
  private:
-  void separate();
+  // A comma unless this is the first thing in an object or array, or after a key.
+  void separate() {
+    if (out_.empty()) return;
+    char last = out_.back();
+    if (last == ' ' || last == '\n') return separate_after_whitespace();
+    if (last != '{' && last != '[' && last != ':' && last != ',') out_.push_back(',');
+  }
+  void separate_after_whitespace();
+  JsonWriter& checked_key(std::string_view name);
 
   std::string& out_;
 };

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <future>
@@ -55,6 +56,28 @@ class Reload : public ::testing::Test {
            (patterns.empty() ? "" : "patterns = " + patterns + "\n");
   }
 
+  // [gateways.options] lines that hold each fetch while hold_ exists and log it to log_.
+  std::string held_fetches() const {
+    return "hold_while = \"" + hold_.string() + "\"\nlog_file = \"" + log_.string() + "\"\n";
+  }
+  // Starts an admin refresh of hug and returns once it is in the plugin, held there.
+  std::future<test::HttpResult> held_refresh(const test::TestServer& server) {
+    std::ofstream(hold_) << "hold\n";
+    auto started = [&] {
+      std::ifstream in(log_);
+      return std::count(std::istreambuf_iterator<char>(in), {}, '\n');
+    };
+    long before = started();
+    auto refresh = std::async(std::launch::async, [&server] {
+      return test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh",
+                                {{"Authorization", "Bearer " + token}});
+    });
+    for (int i = 0; i < 1000 && started() == before; ++i) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(started(), before + 1) << "the refresh is in the plugin, held";
+    return refresh;
+  }
+  void release() const { std::filesystem::remove(hold_); }
+
   static test::HttpResult reload(const test::TestServer& s) {
     return test::http_request(s.port(), "POST", "/admin/reload",
                               {{"Authorization", "Bearer " + token}});
@@ -66,6 +89,7 @@ class Reload : public ::testing::Test {
   }
 
   test::TempDir dir_;
+  std::filesystem::path hold_ = dir_.path() / "hold", log_ = dir_.path() / "fetches.log";
   test::ScopedEnv key_;
   std::string portkey_list_;
   FakeUpstream portkey_;
@@ -136,39 +160,39 @@ TEST_F(Reload, ARebuiltPluginFileIsRebound) {
 // A fetch still running on the old plugin when the swap lands: it finishes on the code
 // it started with, its result is dropped, and the old library goes when it is done.
 TEST_F(Reload, ASwapDuringASlowFetchFinishesCleanly) {
-  write_config("", "");
-  Config config = load_config(file());
-  std::filesystem::path hold = dir_.path() / "hold";  // while it exists, fetches wait
-  std::filesystem::path log = dir_.path() / "fetches.log";
-  config.gateways[0].options.emplace_back("hold_while", hold.string());
-  config.gateways[0].options.emplace_back("log_file", log.string());
-  auto fetches = [&] {
-    std::ifstream in(log);
-    return std::count(std::istreambuf_iterator<char>(in), {}, '\n');
-  };
-  test::TestServer server(config, {}, token);
+  write_config(held_fetches());
+  test::TestServer server(load_config(file()), {}, token);
   ASSERT_EQ(total(server, "hug"), 5);
-  auto auth = test::Headers{{"Authorization", "Bearer " + token}};
-  std::ofstream(hold) << "hold\n";
-  auto refresh = std::async(std::launch::async, [&] {
-    return test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh", auth);
-  });
-  for (int i = 0; i < 1000 && fetches() < 2; ++i) std::this_thread::sleep_for(5ms);
-  ASSERT_EQ(fetches(), 2) << "the refresh is in the old plugin, held";
+  auto refresh = held_refresh(server);
   // The swap runs on another fetch thread while the refresh is held in the old plugin.
-  auto swap = std::async(std::launch::async, [&] {
-    return test::http_request(server.port(), "PUT", "/admin/gateways/hug/plugin", auth,
-                              R"({"plugin": "portkey", "options": {"base_url": ")" +
-                                  portkey_.url() + R"(", "patterns": ["llava-hf"]}})");
-  });
-  test::HttpResult swapped = swap.get();
-  ASSERT_EQ(swapped.status, 200u) << swapped.body;
+  auto swap = test::http_request(server.port(), "PUT", "/admin/gateways/hug/plugin",
+                                 {{"Authorization", "Bearer " + token}},
+                                 R"({"plugin": "portkey", "options": {"base_url": ")" +
+                                     portkey_.url() + R"(", "patterns": ["llava-hf"]}})");
+  ASSERT_EQ(swap.status, 200u) << swap.body;
   EXPECT_EQ(refresh.wait_for(0ms), std::future_status::timeout) << "still held";
-  std::filesystem::remove(hold);
+  release();
   auto refreshed = refresh.get();
   EXPECT_EQ(refreshed.status, 502u);
   EXPECT_NE(refreshed.body.find("rebound meanwhile"), std::string::npos) << refreshed.body;
   EXPECT_EQ(total(server, "hug"), 2) << "the slow old fetch did not overwrite the new catalog";
+}
+
+// A new TTL keeps the plugin instance: a refresh running on it still counts.
+TEST_F(Reload, AReconfigureDuringARefreshKeepsTheRefreshedCatalog) {
+  write_config(held_fetches(), "ttl_s = 60\n");
+  test::TestServer server(load_config(file()), {}, token);
+  ASSERT_EQ(total(server, "hug"), 5);
+  auto refresh = held_refresh(server);
+  write_config(held_fetches(), "ttl_s = 120\n");
+  auto r = reload(server);
+  EXPECT_NE(r.body.find("reconfigured hug"), std::string::npos) << r.body;
+  release();
+  auto refreshed = refresh.get();
+  EXPECT_EQ(refreshed.status, 200u) << refreshed.body;
+  Json g(test::http_get(server.port(), "/v1/catalog/gateways").body);
+  EXPECT_EQ(int64_t(g["data"].at(0)["ttl_s"]), 120);
+  EXPECT_EQ(std::string_view(g["data"].at(0)["state"]), "fresh");
 }
 
 TEST(ReloadProcess, SighupAppliesAGoodConfigAndIgnoresABrokenOne) {
