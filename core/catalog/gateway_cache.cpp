@@ -26,6 +26,10 @@ GatewayCache::GatewayCache(std::string gateway, CacheSettings settings, const Cl
       publish_(std::move(publish)) {}
 
 bool expired_at(int64_t fetched_at_ms, int64_t ttl_s, int64_t now_ms) {
+  // A time from the future (a snapshot written under a clock since set back, or made up)
+  // or from before 1970 cannot be trusted to be fresh; and the subtraction below cannot
+  // overflow once both are known to lie between 0 and now.
+  if (fetched_at_ms <= 0 || fetched_at_ms > now_ms) return true;
   return now_ms - fetched_at_ms >= ttl_s * 1000;
 }
 

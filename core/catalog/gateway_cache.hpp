@@ -19,7 +19,8 @@ namespace gatehouse {
 enum class GatewayState { fresh, stale, fetching, empty, error };
 std::string_view state_name(GatewayState state);
 
-// A catalog fetched at fetched_at_ms is past its TTL at now_ms.
+// A catalog fetched at fetched_at_ms is past its TTL at now_ms; so is one whose time is
+// impossible (before 1970, or after now).
 bool expired_at(int64_t fetched_at_ms, int64_t ttl_s, int64_t now_ms);
 
 struct GatewayStatus {

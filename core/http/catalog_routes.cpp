@@ -112,7 +112,8 @@ Freshness account(const Scope& scope, int64_t now_ms, ApiResponse& r) {
     f.stale = f.stale || expired;
     ++(expired ? g->counters().stale_serves : g->counters().cache_hits);
     f.gateways.emplace_back(g->name(), expired ? "stale" : "fresh");
-    max_age_s = std::min(max_age_s, g->binding()->config.ttl_s - (now_ms - *fetched_at) / 1000);
+    if (!expired)  // then 0 < fetched_at <= now: no overflow
+      max_age_s = std::min(max_age_s, g->binding()->config.ttl_s - (now_ms - *fetched_at) / 1000);
   }
   if (f.stale || partial || max_age_s == INT64_MAX) max_age_s = 0;
   r.headers.emplace_back("Cache-Control",

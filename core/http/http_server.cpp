@@ -1,5 +1,7 @@
 #include "http/http_server.hpp"
 
+#include "http/content_coding.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,14 +20,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
-
-bool accepts_gzip(std::string_view accept_encoding) {
-  // Enough of RFC 9110 12.5.3 for real clients: "gzip" listed and not refused with q=0.
-  size_t at = accept_encoding.find("gzip");
-  if (at == std::string_view::npos) return false;
-  std::string_view rest = accept_encoding.substr(at + 4, 8);
-  return !(rest.starts_with(";q=0") && !rest.starts_with(";q=0."));
-}
 
 // Serves one connection: read a request, answer it, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {

@@ -11,7 +11,9 @@ constexpr std::string_view data_member = "{\"data\":";
 
 // Everything after "data", closing the envelope.
 std::string rest_of_envelope(const PageShape& shape, const Freshness& freshness) {
-  bool has_more = shape.offset + shape.returned < shape.total;
+  // A page that returned nothing (limit=0, or past the end) leads nowhere: a client that
+  // follows next_offset must come to an end.
+  bool has_more = shape.returned > 0 && shape.offset + shape.returned < shape.total;
   auto count = [](size_t n) { return static_cast<int64_t>(n); };
   std::string out;
   JsonWriter json(out);
@@ -19,22 +21,22 @@ std::string rest_of_envelope(const PageShape& shape, const Freshness& freshness)
   json.key("total").integer(count(shape.total));
   json.key("returned").integer(count(shape.returned));
   json.key("offset").integer(count(shape.offset));
-  json.key("limit").integer_or_null(shape.limit ? std::optional(count(*shape.limit))
-                                                : std::nullopt);
+  std::optional<int64_t> limit, next_offset;  // null: no limit; no next page
+  if (shape.limit) limit = count(*shape.limit);
+  if (has_more) next_offset = count(shape.offset + shape.returned);
+  json.key("limit").integer_or_null(limit);
   json.key("gateway").string(shape.gateway);
   json.key("has_more").boolean(has_more);
-  json.key("next_offset")
-      .integer_or_null(has_more ? std::optional(count(shape.offset + shape.returned))
-                                : std::nullopt);
+  json.key("next_offset").integer_or_null(next_offset);
   json.key("timestamp").integer(freshness.now_ms / 1000);
+  std::optional<int64_t> fetched_at, age_s;  // null: never fetched
+  if (freshness.fetched_at_ms > 0) {
+    fetched_at = freshness.fetched_at_ms / 1000;
+    age_s = std::max<int64_t>(0, (freshness.now_ms - freshness.fetched_at_ms) / 1000);
+  }
   json.key("cache").begin_object();
-  bool fetched = freshness.fetched_at_ms > 0;
-  json.key("fetched_at")
-      .integer_or_null(fetched ? std::optional(freshness.fetched_at_ms / 1000) : std::nullopt);
-  json.key("age_s").integer_or_null(
-      fetched
-          ? std::optional(std::max<int64_t>(0, (freshness.now_ms - freshness.fetched_at_ms) / 1000))
-          : std::nullopt);
+  json.key("fetched_at").integer_or_null(fetched_at);
+  json.key("age_s").integer_or_null(age_s);
   json.key("stale").boolean(freshness.stale);
   json.end_object();
   json.key("gateways").begin_object();

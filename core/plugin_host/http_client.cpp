@@ -266,11 +266,17 @@ std::string header_value(const HttpHeaders& headers, std::string_view name) {
 }  // namespace
 
 std::optional<milliseconds> retry_wait_from_headers(const HttpHeaders& headers) {
+  // Any wait longer than a day is longer than any request may take: a day stands for it,
+  // so no upstream's number can overflow the arithmetic on it.
+  static constexpr int64_t longest_s = 24 * 3600;
   auto seconds = [](std::string_view text) -> std::optional<milliseconds> {
-    long value = 0;
+    int64_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end == text.data() || value < 0) return std::nullopt;
-    return milliseconds(value * 1000);
+    if (ec == std::errc::result_out_of_range && end != text.data() && text.front() != '-')
+      value = longest_s;
+    else if (ec != std::errc() || end == text.data() || value < 0)
+      return std::nullopt;
+    return milliseconds(std::min(value, longest_s) * 1000);
   };
   if (auto after = seconds(header_value(headers, "Retry-After"))) return after;
   // The Hub: RateLimit: "api";r=0;t=55 -- r requests remain, t seconds until the reset.

@@ -3,6 +3,7 @@
 // TTLs and backoffs pass on a manual clock: no test sleeps through one.
 #include "catalog/snapshot_store.hpp"
 #include "harness/json.hpp"
+#include "harness/plugin_run.hpp"
 #include "harness/test_client.hpp"
 #include "harness/test_server.hpp"
 #include "support/clock.hpp"
@@ -253,6 +254,33 @@ TEST(CatalogCache, FreshSnapshotIsServedAsFresh) {
   EXPECT_FALSE(bool(j["cache"]["stale"]));
   EXPECT_EQ(int64_t(j["cache"]["age_s"]), 59);
   EXPECT_EQ(up.fetches(), 1u) << "a fresh snapshot is not fetched again";
+}
+
+// Hardening B6: a snapshot time from the future was fresh forever (max-age=315363598);
+// INT64_MIN overflowed (ASan aborted at start). Impossible times are expired.
+TEST(CatalogCache, ASnapshotWithAnImpossibleTimeIsStaleAndRefetched) {
+  for (std::string when : {"4102444800000", "-9223372036854775808", "0"}) {
+    Upstream up;
+    up.serve("fixture_models.json");
+    {
+      auto server = up.server(up.config(3600));
+      settled_models(*server);
+    }
+    auto path = snapshot_path(up.cache, "hug");
+    std::string bytes = test::read_bytes(path);
+    size_t at = bytes.find("\"fetched_at_ms\":") + 16;
+    bytes.replace(at, bytes.find(',', at) - at, when);
+    std::ofstream(path, std::ios::trunc) << bytes;
+    up.go_down();
+    Config config = up.config(3600);
+    config.cache.first_fetch_wait_ms = 0;
+    auto server = up.server(config);
+    auto r = test::http_get(server->port(), "/v1/catalog/models?gateway=hug");
+    ASSERT_EQ(r.status, 200u) << when << ": the snapshot still serves";
+    EXPECT_TRUE(bool(Json(r.body)["cache"]["stale"])) << when;
+    EXPECT_EQ(r.header("cache-control"), "public, max-age=0") << when;
+    EXPECT_TRUE(eventually([&] { return up.fetches() == 2; })) << when << ": a refetch is tried";
+  }
 }
 
 TEST(CatalogCache, CorruptOrTruncatedSnapshotIsIgnored) {

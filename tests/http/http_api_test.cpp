@@ -102,6 +102,12 @@ TEST_F(HttpApi, PagesWithLimitAndOffset) {
   Json beyond(get("/v1/catalog/models?gateway=hug&offset=500").body);
   EXPECT_EQ(beyond.ids().size(), 0u);
   EXPECT_EQ(int64_t(beyond["total"]), 50);
+  // Hardening B10: limit=0 said has_more with next_offset 0, a loop for whoever followed it.
+  Json count_only(get("/v1/catalog/models?gateway=hug&limit=0&offset=10").body);
+  EXPECT_EQ(int64_t(count_only["total"]), 50);
+  EXPECT_EQ(int64_t(count_only["returned"]), 0);
+  EXPECT_FALSE(bool(count_only["has_more"]));
+  EXPECT_TRUE(count_only["next_offset"].is_null());
 }
 
 TEST_F(HttpApi, FiltersByProviderSearchAndPipelineTag) {
@@ -250,8 +256,10 @@ TEST_F(HttpApi, GzipWhenTheClientAcceptsIt) {
     EXPECT_EQ(without_clock(unzipped), without_clock(plain.body)) << target;
     EXPECT_NO_THROW(Json{unzipped});
   }
-  auto refused = get("/v1/catalog/models?gateway=hug", {{"Accept-Encoding", "gzip;q=0"}});
-  EXPECT_EQ(refused.header("content-encoding"), "");
+  for (const char* refusal : {"gzip;q=0", "gzip; q=0.0", "identity, gzip;q=0.000", "nogzip"}) {
+    auto refused = get("/v1/catalog/models?gateway=hug", {{"Accept-Encoding", refusal}});
+    EXPECT_EQ(refused.header("content-encoding"), "") << refusal;
+  }
   auto small = get("/v1/catalog/models/Qwen/QwQ-32B-Preview", {{"Accept-Encoding", "gzip"}});
   EXPECT_EQ(small.header("content-encoding"), "") << "small bodies are not worth it";
 }

@@ -114,6 +114,28 @@ TEST(HttpClient, RetryAfterIsHonoured) {
             std::nullopt);
 }
 
+// Hardening B4: numbers past any int64 or any sensible wait stand for "longer than this
+// request may take": no overflow (UBSan aborted here), no retry at once.
+TEST(HttpClient, HugeWaitsAreClampedNotOverflowed) {
+  EXPECT_EQ(retry_wait_from_headers({{"Retry-After", "99999999999999"}}), 24h);
+  EXPECT_EQ(retry_wait_from_headers({{"Retry-After", "99999999999999999999999999"}}), 24h);
+  EXPECT_EQ(retry_wait_from_headers({{"RateLimit", "\"api\";r=0;t=9223372036854775807"}}), 24h);
+  EXPECT_EQ(retry_wait_from_headers({{"Retry-After", "-5"}}), std::nullopt);
+  EXPECT_EQ(retry_wait_from_headers({{"Retry-After", "-99999999999999999999999"}}), std::nullopt);
+  for (std::string header : {"Retry-After: 99999999999999", "RateLimit: x;t=9223372036854775807"}) {
+    std::atomic<int> calls = 0;
+    size_t colon = header.find(':');
+    FakeUpstream up([&](const SeenRequest&) {
+      ++calls;
+      return CannedReply{429, {{header.substr(0, colon), header.substr(colon + 2)}}, ""};
+    });
+    auto started = Clock::now();
+    EXPECT_EQ(HttpClient(quick()).get(up.url("/"), {}, 2s).status, 429u) << header;
+    EXPECT_EQ(calls, 1) << header << ": the wait does not fit the request's time: no retry";
+    EXPECT_LT(Clock::now() - started, 1s) << header;
+  }
+}
+
 TEST(HttpClient, GivesTheLastAnswerWhenRetriesRunOut) {
   std::atomic<int> calls = 0;
   FakeUpstream up([&](const SeenRequest&) {
