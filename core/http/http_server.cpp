@@ -59,6 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.body = req.body();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    head_ = req.method() == http::verb::head;
     answer();
   }
 
@@ -74,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
     started_ = SteadyClock::now();
     keep_alive_ = false;
     version_ = 11;
+    head_ = false;
     send(std::move(r));
   }
 
@@ -100,15 +102,29 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send(ApiResponse r) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(r.status), version_);
+    metrics_.record(r.route, r.status, SteadyClock::now() - started_);
+    if (!head_) return write(message<http::string_body>(r, std::move(r.body)));
+    // HEAD: the headers GET would send, Content-Length included, and no body.
+    auto res = message<http::empty_body>(r, {});
+    res->content_length(r.body.size());
+    write(res);
+  }
+
+  template <class Body>
+  std::shared_ptr<http::response<Body>> message(const ApiResponse& r,
+                                                typename Body::value_type body) {
+    auto res = std::make_shared<http::response<Body>>(static_cast<http::status>(r.status), version_,
+                                                      std::move(body));
     res->set(http::field::server, "gatehouse/" GATEHOUSE_VERSION);
     res->set(http::field::content_type, r.content_type);
     for (auto& [name, value] : r.headers) res->set(name, value);
-    res->body() = std::move(r.body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
-    metrics_.record(r.route, r.status, SteadyClock::now() - started_);
+    return res;
+  }
+
+  template <class Message>
+  void write(std::shared_ptr<Message> res) {
     response_ = res;
     stream_.expires_after(limits_.read_timeout);
     http::async_write(stream_, *res,
@@ -137,6 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> response_;
   SteadyClock::time_point started_;
   bool keep_alive_ = false;
+  bool head_ = false;
   unsigned version_ = 11;
 };
 

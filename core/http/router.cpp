@@ -54,15 +54,18 @@ bool Router::match_path(const Entry& entry, std::string_view path, std::vector<s
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match found;
   std::vector<std::string> args;
+  // HEAD is GET without the body (RFC 9110 9.3.2): every GET route takes it.
+  std::string_view wanted = method == "HEAD" ? "GET" : method;
   for (const Entry& entry : entries_) {
     if (!match_path(entry, path, args)) continue;
     found.route = entry.route;
-    if (entry.method == method) {
+    if (entry.method == wanted) {
       found.handler = &entry.handler;
       found.args = std::move(args);
       return found;
     }
     found.allowed.append(found.allowed.empty() ? "" : ", ").append(entry.method);
+    if (entry.method == "GET") found.allowed.append(", HEAD");
   }
   return found;
 }

@@ -1,6 +1,6 @@
 // The route table's matcher: (method, path pattern) -> handler. A pattern is literal
 // segments, `{name}` (one non-empty segment) and, last, `{name...}` (the non-empty rest,
-// slashes included: model ids contain '/').
+// slashes included: model ids contain '/'). HEAD takes the GET routes.
 #pragma once
 
 #include "http/api_message.hpp"

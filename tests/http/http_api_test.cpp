@@ -213,9 +213,9 @@ TEST_F(HttpApi, UnknownRoutesAndMethods) {
   EXPECT_EQ(std::string_view(Json(r.body)["detail"]), "no route GET /v2/models");
   auto post = test::http_request(server_->port(), "POST", "/v1/models", {}, "{}");
   EXPECT_EQ(post.status, 405u);
-  EXPECT_EQ(post.header("allow"), "GET");
+  EXPECT_EQ(post.header("allow"), "GET, HEAD");
   EXPECT_EQ(std::string_view(Json(post.body)["detail"]),
-            "method POST is not allowed on /v1/models; use GET");
+            "method POST is not allowed on /v1/models; use GET, HEAD");
 }
 
 TEST_F(HttpApi, ETagAndIfNoneMatch) {

@@ -105,6 +105,27 @@ TEST_F(HttpServerLimits, ASlowClientIsDisconnected) {
   EXPECT_EQ(test::http_get(server_.port(), "/healthz").status, 200u);
 }
 
+// Hardening B9: HEAD was a 405 with a body, and the next answer on the connection desynced.
+TEST_F(HttpServerLimits, HeadAnswersGetsHeadersWithoutTheBodyAndKeepsTheConnectionInStep) {
+  std::string get = test::http_get(server_.port(), "/v1/models").body;
+  RawClient c(server_.port());
+  c.send(
+      "HEAD /v1/models HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string reply = c.read_until_closed(2s);
+  size_t end_of_head = reply.find("\r\n\r\n");
+  ASSERT_NE(end_of_head, std::string::npos) << reply;
+  std::string head = reply.substr(0, end_of_head);
+  EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
+  EXPECT_NE(head.find("ETag: W/\""), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length: " + std::to_string(get.size())), std::string::npos)
+      << "the length GET would send\n"
+      << head;
+  std::string rest = reply.substr(end_of_head + 4);
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200", 0), 0u) << "no body, the next answer follows at once";
+  EXPECT_NE(rest.find("{\"status\":\"ok\"}"), std::string::npos) << rest;
+}
+
 TEST_F(HttpServerLimits, KeepAliveServesSeveralRequestsOnOneConnection) {
   RawClient c(server_.port());
   c.send(

@@ -63,7 +63,9 @@ TEST_F(RouterTest, OneSegmentCapturesStopAtASlash) {
 }
 
 TEST_F(RouterTest, AKnownPathWithAnotherMethodListsTheAllowedOnes) {
-  EXPECT_EQ(route("POST", "/v1/models"), "405 GET");
+  EXPECT_EQ(route("POST", "/v1/models"), "405 GET, HEAD");
+  EXPECT_EQ(route("HEAD", "/v1/models"), "/v1/models") << "HEAD is GET without the body";
+  EXPECT_EQ(route("HEAD", "/admin/gateways/hug/refresh"), "405 POST, DELETE");
   EXPECT_EQ(route("GET", "/admin/gateways/hug/refresh"), "405 POST, DELETE");
   EXPECT_EQ(route("DELETE", "/admin/gateways/hug/refresh"), "/admin/gateways/{name}/refresh");
 }
