@@ -1,11 +1,12 @@
 #include "plugin_host/plugin_loader.hpp"
 
+#include "plugin_host/elf_check.hpp"
+
 #include <boost/dll/shared_library.hpp>
 
 #include <unistd.h>
 #include <atomic>
 #include <cstddef>
-#include <fstream>
 
 namespace gatehouse {
 namespace fs = std::filesystem;
@@ -48,12 +49,6 @@ void check_file(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) reject(path, "no such file");
   if (!fs::is_regular_file(path, ec)) reject(path, "not a regular file");
-  char magic[4] = {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in.read(magic, sizeof magic) || std::string_view(magic, 4) !=
-                                           "\x7f"
-                                           "ELF")
-    reject(path, "not a shared library (no ELF header)");
 }
 
 std::string abi_text(uint32_t major, uint32_t minor) {
@@ -107,6 +102,13 @@ std::shared_ptr<const LoadedPlugin> load_plugin(const fs::path& path) {
   check_file(path);
   auto library = std::make_unique<boost::dll::shared_library>();
   fs::path shadow = shadow_copy(path);
+  // The copy is what dlopen maps, so the copy is what is checked (the file at `path` may
+  // change meanwhile: a partial copy over it, say).
+  if (std::optional<std::string> problem = elf_problem(shadow)) {
+    std::error_code ec;
+    fs::remove(shadow, ec);
+    reject(path, *problem);
+  }
   try {
     // RTLD_LOCAL: two plugins' symbols never collide; RTLD_NOW: a missing symbol fails
     // here, not in the middle of a fetch.

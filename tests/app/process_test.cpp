@@ -39,6 +39,14 @@ TEST(Process, CheckPluginExitStatusFollowsTheOutcome) {
   auto bad = run({gatehouse_binary, "check-plugin", test::test_plugin("bad_no_entry")});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("no entry symbol"), std::string::npos) << bad.err;
+  // Hardening B1: a truncated library killed check-plugin with SIGBUS (exit 135).
+  test::TempDir dir;
+  std::ifstream whole(test::test_plugin("c_sample"), std::ios::binary);
+  std::string bytes(std::istreambuf_iterator<char>(whole), {});
+  std::ofstream(dir.path() / "t.so", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  auto truncated = run({gatehouse_binary, "check-plugin", (dir.path() / "t.so").string()});
+  EXPECT_EQ(truncated.exit_code, 1) << truncated.err;
+  EXPECT_NE(truncated.err.find("rejected: truncated"), std::string::npos) << truncated.err;
 }
 
 TEST(Process, BadConfigIsReportedWithFileAndLine) {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 
 namespace gatehouse {
@@ -42,6 +43,9 @@ class HotSwap : public ::testing::Test {
                             std::pair{test::built_plugin("portkey"), "portkey"},
                             std::pair{test::test_plugin("bad_create_fails"), "broken"}})
       std::filesystem::copy_file(from, plugins_.path() / (std::string(as) + ".so"));
+    // A partial copy of a release (hardening B1: dlopen of it was SIGBUS).
+    std::string truncated = test::read_bytes(test::built_plugin("huggingface")).substr(0, 100000);
+    std::ofstream(plugins_.path() / "truncated.so", std::ios::binary) << truncated;
   }
 
   Config config() const {
@@ -163,6 +167,7 @@ TEST_F(HotSwap, AFailedSwapLeavesTheOldBindingServing) {
   }
   for (const Case& c : {
            Case{R"({"plugin": "nope"})", 422, "rejected: no such file"},
+           Case{R"({"plugin": "truncated"})", 422, "rejected: truncated: a segment needs bytes"},
            Case{R"({"plugin": "broken"})", 422, "CONFIG: option 'base_url' is required"},
            Case{R"({"plugin": "../../etc/passwd"})", 400, "plugin must be a plugin NAME"},
            Case{R"({"plugin": "huggingface", "options": {"base_url": "http://127.0.0.1:)" +

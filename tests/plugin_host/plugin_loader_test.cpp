@@ -1,11 +1,15 @@
 #include "plugin_host/plugin_loader.hpp"
 #include "harness/paths.hpp"
+#include "harness/plugin_run.hpp"
 #include "plugin_host/plugin_instance.hpp"
 
 #include <gtest/gtest.h>
 
+#include <elf.h>
 #include <unistd.h>
+#include <cstring>
 #include <fstream>
+#include <functional>
 
 namespace gatehouse {
 namespace {
@@ -53,13 +57,58 @@ TEST(PluginLoader, RejectsAFileThatIsNotASharedLibrary) {
 }
 
 TEST(PluginLoader, RejectsAnElfFileDlopenRefuses) {
-  // An ELF header with nothing valid behind it: only dlopen can tell.
+  // A 64-bit shared-library header for this machine with nothing behind it: every check
+  // before dlopen passes, and dlopen's own reason is quoted.
   test::TempDir dir;
-  auto path = dir.path() / "truncated.so";
-  std::ofstream(path, std::ios::binary) << "\x7f"
-                                           "ELF"
-                                        << std::string(60, '\0');
+  auto path = dir.path() / "hollow.so";
+  Elf64_Ehdr h{};
+  std::memcpy(h.e_ident, ELFMAG, SELFMAG);
+  h.e_ident[EI_CLASS] = ELFCLASS64;
+  h.e_ident[EI_DATA] = ELFDATA2LSB;
+  h.e_ident[EI_VERSION] = EV_CURRENT;
+  h.e_type = ET_DYN;
+  h.e_machine = EM_X86_64;
+  h.e_version = EV_CURRENT;
+  h.e_ehsize = sizeof h;
+  h.e_phentsize = sizeof(Elf64_Phdr);
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(&h), sizeof h);
   expect_rejected(path, "cannot load: ");
+}
+
+// A copy of a real plugin with `edit` applied to its bytes.
+std::filesystem::path damaged_plugin(const test::TempDir& dir,
+                                     const std::function<void(std::string&)>& edit) {
+  std::string bytes = test::read_bytes(test::built_plugin("huggingface"));
+  edit(bytes);
+  auto path = dir.path() / "damaged.so";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  return path;
+}
+
+// Hardening B1: dlopen maps a truncated file and the first touch past its end is SIGBUS
+// (check-plugin died with exit 135, the server on a rebind or SIGHUP).
+TEST(PluginLoader, RejectsATruncatedLibraryInsteadOfCrashing) {
+  test::TempDir dir;
+  for (size_t keep : {size_t{100000}, size_t{40000}, size_t{1000}, size_t{100}}) {
+    auto path = damaged_plugin(dir, [&](std::string& b) { b.resize(keep); });
+    expect_rejected(path, "truncated");
+  }
+}
+
+TEST(PluginLoader, SaysWhatAnElfFileForAnotherMachineIs) {
+  test::TempDir dir;
+  auto arm = damaged_plugin(dir, [](std::string& b) {
+    uint16_t machine = EM_AARCH64;
+    std::memcpy(b.data() + offsetof(Elf64_Ehdr, e_machine), &machine, sizeof machine);
+  });
+  expect_rejected(arm, "an ELF file for aarch64; this host is x86_64");
+  auto narrow = damaged_plugin(dir, [](std::string& b) { b[EI_CLASS] = ELFCLASS32; });
+  expect_rejected(narrow, "a 32-bit ELF file; this host loads 64-bit ones");
+  auto program = damaged_plugin(dir, [](std::string& b) {
+    uint16_t type = ET_EXEC;
+    std::memcpy(b.data() + offsetof(Elf64_Ehdr, e_type), &type, sizeof type);
+  });
+  expect_rejected(program, "not a shared library (e_type 2)");
 }
 
 TEST(PluginLoader, RejectsALibraryWithoutTheEntrySymbol) {
