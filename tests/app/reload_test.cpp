@@ -219,5 +219,22 @@ TEST(ReloadProcess, SighupAppliesAGoodConfigAndIgnoresABrokenOne) {
   EXPECT_EQ(server.stop(SIGTERM), 0) << server.err();
 }
 
+// Hardening B13: a SIGHUP during start-up killed the process (exit 129): the handler came
+// with the server, after the plugins and snapshots. Now the signal waits for the watcher.
+TEST(ReloadProcess, ASighupDuringStartUpIsTakenOnceReady) {
+  test::TempDir dir;
+  auto file = dir.path() / "config.toml";
+  std::ofstream(file) << "[plugins]\ndir = \"" << GATEHOUSE_TEST_PLUGIN_DIR << "\"\n"
+                      << "[[gateways]]\nname = \"hug\"\nplugin = \"fixture\"\n"
+                      << "[[gateways]]\nname = \"c\"\nplugin = \"c_sample\"\n";
+  test::Process server(
+      {test::gatehouse_binary, "--config", file.string(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server.wait_for_stderr("starting with", 10s)) << server.err();
+  server.signal(SIGHUP);  // while the plugins load
+  ASSERT_TRUE(server.wait_for_stderr("reload: nothing changed", 10s)) << server.err();
+  EXPECT_NE(server.err().find("ready:"), std::string::npos);
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.err();
+}
+
 }  // namespace
 }  // namespace gatehouse
