@@ -4,6 +4,8 @@
 // carry bytes a client cannot decode.
 #pragma once
 
+#include "support/utf8.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -11,12 +13,6 @@
 #include <string_view>
 
 namespace gatehouse {
-
-bool is_valid_utf8(std::string_view text);
-
-// Text from outside (an upstream's error body, a plugin's message) made safe to show:
-// every byte that is not part of valid UTF-8 becomes U+FFFD.
-std::string to_valid_utf8(std::string_view text);
 
 // A string that is not UTF-8 was handed to the writer.
 class InvalidUtf8 : public std::invalid_argument {

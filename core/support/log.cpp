@@ -1,5 +1,7 @@
 #include "support/log.hpp"
 
+#include "support/utf8.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -51,7 +53,9 @@ bool parse_log_level(std::string_view text, LogLevel& level) {
 void log(LogLevel level, std::string_view message) {
   if (level < min_level.load(std::memory_order_relaxed)) return;
   std::string line = utc_timestamp();
-  line.append(" ").append(level_name(level)).append(" ").append(message).append("\n");
+  // Messages carry what upstreams and plugins said: never let it forge lines or steer a
+  // terminal.
+  line.append(" ").append(level_name(level)).append(" ").append(printable(message)).append("\n");
   // One write per line keeps lines from different threads whole.
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

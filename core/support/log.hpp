@@ -1,4 +1,5 @@
-// One log line per call, to stderr, safe from any thread.
+// One log line per call, to stderr, safe from any thread; control bytes and invalid UTF-8
+// in the message are written so that they cannot forge a line or steer a terminal.
 #pragma once
 
 #include <string_view>

@@ -270,5 +270,35 @@ TEST_F(HuggingFaceFetch, GatewayHugServesThePluginsCatalogEndToEnd) {
   EXPECT_EQ(hub.requests().size(), 2u) << "one walk per default sort";
 }
 
+// Hardening B8: an error body cut at 200 bytes inside a character made the gateway's
+// last_error null and the admin refresh "502 invalid request". Cut on a character
+// boundary; whatever still is not UTF-8 is repaired, never dropped.
+TEST_F(HuggingFaceFetch, AnErrorBodyCutInsideACharacterStillSaysWhatHappened) {
+  FakeUpstream hub([](const SeenRequest&) {
+    return CannedReply{500, {}, std::string(199, 'a') + "\xC3\xA9\xC3\xA9 and \xFF"};
+  });
+  test::TempDir dir;
+  Config config;
+  config.cache.dir = dir.path();
+  config.http.max_retries = 0;
+  GatewayConfig hug;
+  hug.name = "hug";
+  hug.plugin = test::built_plugin("huggingface").string();
+  hug.options = {{"base_url", hub.url()}, {"essential_models", ""}, {"sorts", "likes"}};
+  config.gateways.push_back(hug);
+  test::TestServer server(config, {}, "token");
+  auto refresh = test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh",
+                                    {{"Authorization", "Bearer token"}});
+  EXPECT_EQ(refresh.status, 502u);
+  std::string expected = "HTTP 500 from " + hub.url("/api/models?");
+  EXPECT_NE(refresh.body.find(expected), std::string::npos) << refresh.body;
+  EXPECT_NE(refresh.body.find(std::string(199, 'a') + "\""), std::string::npos)
+      << "cut before the character that did not fit: " << refresh.body;
+  test::Json g(test::http_get(server.port(), "/v1/catalog/gateways").body);
+  auto last_error = g["data"].at(0)["last_error"];
+  ASSERT_TRUE(last_error.is_string());
+  EXPECT_NE(std::string_view(last_error).find(expected), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace gatehouse

@@ -186,4 +186,18 @@ TEST(PluginHpp, HttpGetFailureBecomesAGatehouseError) {
   }
 }
 
+TEST(PluginHpp, FailureTextIsOneLineOfWholeCharacters) {
+  std::string accents;
+  for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";  // 300 bytes of 'é'
+  gatehouse::HttpResponse r{503, "http://x/", {}, accents};
+  std::string text = r.failure();
+  EXPECT_EQ(text, "HTTP 503 from http://x/: " + accents.substr(0, 200));
+  std::string cut_inside = std::string(199, 'a') + "\xC3\xA9";  // the view needs a home
+  r.body = cut_inside;
+  EXPECT_EQ(r.failure(), "HTTP 503 from http://x/: " + std::string(199, 'a'));
+  r.body = "line one\r\nline two\x1b[31m";
+  EXPECT_EQ(r.failure(), "HTTP 503 from http://x/: line one  line two [31m");
+  EXPECT_EQ(gatehouse::one_line_prefix("abc", 0), "");
+}
+
 }  // namespace

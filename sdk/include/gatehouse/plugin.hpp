@@ -68,12 +68,11 @@ struct HttpResponse {
 
   bool ok() const { return status >= 200 && status <= 299; }
 
-  // "HTTP 401 from URL: <the first 200 bytes of the body>", for an answer that is not ok().
+  // "HTTP 401 from URL: <the body's first 200 bytes, whole characters, one line>", for an
+  // answer that is not ok().
   std::string failure() const {
     std::string text = "HTTP " + std::to_string(status) + " from " + std::string(url);
-    std::string start(body.substr(0, 200));
-    for (char& c : start)
-      if (c == '\n' || c == '\r') c = ' ';
+    std::string start = one_line_prefix(body, 200);
     return start.empty() ? text : text + ": " + start;
   }
 };

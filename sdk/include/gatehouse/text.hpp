@@ -43,6 +43,21 @@ inline std::vector<std::string> split_list(std::string_view text) {
   return out;
 }
 
+// At most max_bytes of text, cut where a character begins (never inside a UTF-8
+// sequence), with CR, LF and other control bytes as spaces: an upstream's words fit for
+// one line of an error message.
+inline std::string one_line_prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
+  std::string out(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
 }  // namespace gatehouse
 
 #endif  // GATEHOUSE_TEXT_HPP
