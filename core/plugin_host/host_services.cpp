@@ -68,6 +68,25 @@ int64_t HostServices::now_unix_ms(void* context) {
   return self(context).context_.clock->now_unix_ms();
 }
 
+void HostServices::begin_call() {
+  std::lock_guard lock(origin_mutex_);
+  trusted_origin_.clear();
+}
+
+HttpHeaders HostServices::headers_for(const std::string& url, HttpHeaders headers) {
+  std::optional<std::string> origin = url_origin(url);
+  std::lock_guard lock(origin_mutex_);
+  if (!origin || trusted_origin_.empty() || *origin == trusted_origin_) {
+    if (origin && trusted_origin_.empty()) trusted_origin_ = *origin;
+    return headers;
+  }
+  HttpHeaders kept = without_credentials(headers);
+  if (kept.size() != headers.size())
+    log_warn("[" + gateway_ + "] GET " + url + ": another origin than " + trusted_origin_ +
+             ", sent without the plugin's credentials");
+  return kept;
+}
+
 gatehouse_status HostServices::http_get(void* context, const gatehouse_http_request* request,
                                         gatehouse_http_response_fn on_response, void* user,
                                         gatehouse_error* error) {
@@ -87,9 +106,10 @@ gatehouse_status HostServices::http_get(void* context, const gatehouse_http_requ
     headers.emplace_back(
         std::string(request->headers[i].name.data, request->headers[i].name.size),
         std::string(request->headers[i].value.data, request->headers[i].value.size));
+  std::string url(request->url.data, request->url.size);
   HttpClientResponse r;
   try {
-    r = http->get(std::string(request->url.data, request->url.size), headers,
+    r = http->get(url, self(context).headers_for(url, std::move(headers)),
                   std::chrono::milliseconds(request->timeout_ms));
   } catch (const HttpError& e) {
     return fail(e.kind() == HttpError::Kind::bad_url ? GATEHOUSE_ERR_INVALID_ARGUMENT

@@ -1,17 +1,17 @@
 // The function table the host lends each plugin instance (gatehouse_host_services).
 #pragma once
 
+#include "plugin_host/http_client.hpp"
 #include "plugin_host/plugin_options.hpp"
 #include "support/clock.hpp"
 
 #include <gatehouse/plugin.h>
 
 #include <cstddef>
+#include <mutex>
 #include <string>
 
 namespace gatehouse {
-
-class HttpClient;
 
 // What every instance borrows from the host besides its options; both must outlive it.
 struct HostContext {
@@ -35,6 +35,11 @@ class HostServices {
   const gatehouse_host_services* table() const { return &table_; }
   const std::string& gateway() const { return gateway_; }
 
+  // A plugin call (a fetch) begins. Its first http_get's origin is the one the plugin's
+  // headers (its credentials) are meant for; later requests to another origin (a Link to
+  // elsewhere, say) go without them but Accept.
+  void begin_call();
+
  private:
   static void log(void* context, int32_t level, const char* message, size_t size);
   static int32_t option(void* context, const char* key, size_t key_size, gatehouse_str* value);
@@ -44,10 +49,15 @@ class HostServices {
                                    gatehouse_http_response_fn on_response, void* user,
                                    gatehouse_error* error);
 
+  // The headers a request may carry to `url`'s origin.
+  HttpHeaders headers_for(const std::string& url, HttpHeaders headers);
+
   std::string gateway_;
   PluginOptions options_;
   HostContext context_;
   gatehouse_host_services table_;
+  std::mutex origin_mutex_;
+  std::string trusted_origin_;  // empty until the call's first request
 };
 
 }  // namespace gatehouse

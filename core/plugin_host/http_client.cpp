@@ -81,6 +81,13 @@ bool bypasses_proxy(const std::string& host) {
   return false;
 }
 
+// scheme://host:port, the host lower-cased: what "the same origin" compares (RFC 6454).
+std::string origin_of(const Endpoint& e) {
+  std::string host = e.host;
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return (e.https ? "https://" : "http://") + host + ":" + e.port;
+}
+
 std::optional<Endpoint> proxy_for(const Endpoint& target) {
   std::string proxy =
       target.https ? env("HTTPS_PROXY", "https_proxy") : env("HTTP_PROXY", "http_proxy");
@@ -286,6 +293,47 @@ std::optional<milliseconds> retry_wait_from_headers(const HttpHeaders& headers) 
   return std::nullopt;
 }
 
+std::optional<std::string> url_origin(const std::string& url) {
+  try {
+    return origin_of(parse_url(url));
+  } catch (const HttpError&) {
+    return std::nullopt;
+  }
+}
+
+HttpHeaders without_credentials(const HttpHeaders& headers) {
+  HttpHeaders kept;
+  for (const auto& [name, value] : headers)
+    if (beast::iequals(name, "Accept") || beast::iequals(name, "Accept-Language"))
+      kept.emplace_back(name, value);
+  return kept;
+}
+
+// One GET and the redirects it leads to. The caller's headers (its credentials among them)
+// go only to the origin they were meant for, as curl and browsers do.
+HttpClientResponse HttpClient::follow(const std::string& url, const HttpHeaders& headers,
+                                      SteadyClock::time_point deadline) const {
+  Endpoint target = parse_url(url);
+  const std::string origin = origin_of(target);
+  HttpHeaders sent = headers;
+  for (int redirects = 0;; ++redirects) {
+    HttpClientResponse r = Exchange(target, sent, deadline, settings_, tls_->context).run();
+    std::string location = header_value(r.headers, "Location");
+    if (!is_redirect(r.status) || location.empty()) return r;
+    if (redirects == settings_.max_redirects)
+      throw HttpError(
+          HttpError::Kind::redirect,
+          "more than " + std::to_string(settings_.max_redirects) + " redirects from " + url);
+    boost::urls::url next;
+    auto base = boost::urls::parse_uri(target.url);
+    auto ref = boost::urls::parse_uri_reference(location);
+    if (!ref || !boost::urls::resolve(*base, *ref, next))
+      throw HttpError(HttpError::Kind::redirect, "bad redirect Location '" + location + "'");
+    target = parse_url(std::string(next.buffer()));
+    if (origin_of(target) != origin) sent = without_credentials(sent);
+  }
+}
+
 HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& headers,
                                    milliseconds timeout) const {
   SteadyClock::time_point started = SteadyClock::now();
@@ -294,23 +342,7 @@ HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& he
     milliseconds wait = settings_.retry_base * (1 << std::min(attempt, 16));
     std::string why;
     try {
-      Endpoint target = parse_url(url);
-      HttpClientResponse r;
-      for (int redirects = 0;; ++redirects) {
-        r = Exchange(target, headers, deadline, settings_, tls_->context).run();
-        std::string location = header_value(r.headers, "Location");
-        if (!is_redirect(r.status) || location.empty()) break;
-        if (redirects == settings_.max_redirects)
-          throw HttpError(
-              HttpError::Kind::redirect,
-              "more than " + std::to_string(settings_.max_redirects) + " redirects from " + url);
-        boost::urls::url next;
-        auto base = boost::urls::parse_uri(target.url);
-        auto ref = boost::urls::parse_uri_reference(location);
-        if (!ref || !boost::urls::resolve(*base, *ref, next))
-          throw HttpError(HttpError::Kind::redirect, "bad redirect Location '" + location + "'");
-        target = parse_url(std::string(next.buffer()));
-      }
+      HttpClientResponse r = follow(url, headers, deadline);
       if ((r.status != 429 && r.status < 500) || attempt >= settings_.max_retries) return r;
       wait = retry_wait_from_headers(r.headers).value_or(wait);
       if (SteadyClock::now() + wait >= deadline) return r;  // no time to wait: the caller decides

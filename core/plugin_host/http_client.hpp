@@ -50,6 +50,13 @@ class HttpError : public std::runtime_error {
   bool transient_;
 };
 
+// "https://huggingface.co:443" for any URL on that origin; nullopt when url is not one.
+std::optional<std::string> url_origin(const std::string& url);
+
+// The headers that say nothing about who asks (Accept, Accept-Language): the only ones of
+// a caller's that go on to another origin.
+HttpHeaders without_credentials(const HttpHeaders& headers);
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientSettings settings = {});
@@ -57,6 +64,7 @@ class HttpClient {
 
   // GETs url. A final non-2xx status is returned, not thrown: the caller decides. Throws
   // HttpError when no response could be had. `timeout` 0 means the settings' timeout.
+  // A redirect to another origin drops `headers` but without_credentials(headers).
   HttpClientResponse get(const std::string& url, const HttpHeaders& headers,
                          std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
 
@@ -68,6 +76,8 @@ class HttpClient {
  private:
   // Sleeps between attempts; false when stop() came first.
   bool pause(std::chrono::milliseconds wait) const;
+  HttpClientResponse follow(const std::string& url, const HttpHeaders& headers,
+                            std::chrono::steady_clock::time_point deadline) const;
 
   struct Tls;
   HttpClientSettings settings_;

@@ -74,6 +74,7 @@ PluginInstance::~PluginInstance() {
 template <class Call>
 CallResult PluginInstance::call(const ModelCallback& on_model, Call&& invoke) {
   std::lock_guard lock(calls_);
+  host_->begin_call();
   SinkContext context{&on_model, nullptr};
   gatehouse_model_sink sink{sizeof(gatehouse_model_sink), &context, &SinkContext::emit};
   ErrorBuffer error;

@@ -85,6 +85,28 @@ TEST(HttpClient, FollowsRedirectsButNotForever) {
   }
 }
 
+// Hardening B3: a redirect to another origin received the caller's Authorization.
+TEST(HttpClient, ARedirectToAnotherOriginGoesWithoutTheCallersCredentials) {
+  FakeUpstream elsewhere([](const SeenRequest&) { return CannedReply{200, {}, "there"}; });
+  FakeUpstream up([&](const SeenRequest& r) {
+    if (r.target == "/away") return CannedReply{302, {{"Location", elsewhere.url("/x")}}, ""};
+    if (r.target == "/near") return CannedReply{302, {{"Location", "/here"}}, ""};
+    return CannedReply{200, {}, "here"};
+  });
+  HttpHeaders headers{{"Authorization", "Bearer secret"},
+                      {"x-portkey-api-key", "pk-secret"},
+                      {"Accept", "application/json"}};
+  HttpClient client(quick());
+  EXPECT_EQ(client.get(up.url("/near"), headers).body, "here");
+  EXPECT_EQ(up.requests().back().headers["authorization"], "Bearer secret") << "same origin";
+  EXPECT_EQ(client.get(up.url("/away"), headers).body, "there");
+  ASSERT_EQ(elsewhere.requests().size(), 1u);
+  auto seen = elsewhere.requests()[0].headers;
+  EXPECT_EQ(seen.count("authorization"), 0u);
+  EXPECT_EQ(seen.count("x-portkey-api-key"), 0u);
+  EXPECT_EQ(seen["accept"], "application/json") << "what says nothing about who asks stays";
+}
+
 TEST(HttpClient, RetriesA500ThenSucceeds) {
   std::atomic<int> calls = 0;
   FakeUpstream up([&](const SeenRequest&) {

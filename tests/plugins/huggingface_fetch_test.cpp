@@ -232,6 +232,30 @@ TEST_F(HuggingFaceFetch, SendsTheTokenOnlyWhenItsVariableIsSet) {
   EXPECT_EQ(seen[2].headers["authorization"], "Bearer hf_other");
 }
 
+// Hardening B3: a Link next URL on another origin received the token. The host sends a
+// plugin's headers only to the origin of the fetch's first request.
+TEST_F(HuggingFaceFetch, ANextPageOnAnotherOriginGetsNoToken) {
+  FakeUpstream elsewhere([&](const SeenRequest&) {
+    return CannedReply{200, {}, hub_records_.page(2, 4)};
+  });
+  FakeUpstream hub([&](const SeenRequest&) {
+    return CannedReply{200,
+                       {{"Link", "<" + elsewhere.url("/api/models?cursor=x") + ">; rel=\"next\""}},
+                       hub_records_.page(0, 2)};
+  });
+  ScopedEnv token("HUG_API_KEY", "hf_secret");
+  PluginInstance p = plugin(hub);
+  auto e = test::fetch(p);
+  ASSERT_TRUE(e.result.ok()) << e.result.message;
+  EXPECT_EQ(e.models.size(), 4u);
+  EXPECT_EQ(hub.requests().at(0).headers["authorization"], "Bearer hf_secret");
+  ASSERT_EQ(elsewhere.requests().size(), 1u);
+  EXPECT_EQ(elsewhere.requests()[0].headers.count("authorization"), 0u);
+  // The next fetch starts afresh: its first request's origin is trusted again.
+  test::fetch(p);
+  EXPECT_EQ(hub.requests().at(1).headers["authorization"], "Bearer hf_secret");
+}
+
 TEST_F(HuggingFaceFetch, BadOptionsAreRejectedAtCreate) {
   FakeUpstream hub([](const SeenRequest&) { return CannedReply{}; });
   for (auto [key, value, message] :
