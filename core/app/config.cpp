@@ -175,10 +175,12 @@ void read_http(const Reader& r, const toml::table& root, const fs::path& base,
   const toml::table* t = r.table(root, "http", "");
   if (!t) return;
   r.allow_only(*t, "http",
-               {"timeout_ms", "connect_timeout_ms", "max_response_bytes", "max_redirects",
-                "max_retries", "ca_file"});
+               {"timeout_ms", "fetch_timeout_ms", "connect_timeout_ms", "max_response_bytes",
+                "max_redirects", "max_retries", "ca_file"});
   using ms = std::chrono::milliseconds;
   http.timeout = ms(r.integer(*t, "timeout_ms", "http", http.timeout.count(), 100, 3600000));
+  http.fetch_timeout =
+      ms(r.integer(*t, "fetch_timeout_ms", "http", http.fetch_timeout.count(), 1000, 86400000));
   http.connect_timeout =
       ms(r.integer(*t, "connect_timeout_ms", "http", http.connect_timeout.count(), 100, 600000));
   http.max_response_bytes = static_cast<size_t>(

@@ -40,7 +40,7 @@ CatalogRegistry::CatalogRegistry(const std::vector<GatewayConfig>& gateways,
     : plugins_(std::move(plugins)),
       cache_(std::move(cache)),
       host_(host),
-      pool_(std::clamp<size_t>(gateways.size() + 1, 2, 8)) {
+      pool_(gateways.size() + 2) {
   auto list = std::make_shared<GatewayList>();
   for (const GatewayConfig& g : gateways) list->gateways.push_back(make_gateway(bind(g, plugins_)));
   publish_list(list);
@@ -88,6 +88,9 @@ void CatalogRegistry::publish(const GatewayCache& source,
 
 void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
   list->known_names = names_of(list->gateways);
+  // A fetch thread for each gateway's one fetch at a time, and two for everything else
+  // (a rebind, a reload): no gateway's fetch can keep another's, or a reload, waiting.
+  pool_.ensure(list->gateways.size() + 2);
   std::lock_guard lock(publish_mutex_);
   merged_.store(merge(*list, nullptr, nullptr));
   gateways_.store(list);

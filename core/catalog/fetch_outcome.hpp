@@ -15,6 +15,7 @@ enum class FetchResult {
   host_failed,     // the host failed around the plugin (out of memory, say)
   too_few_models,  // fewer valid models than min_models: suspicious, not installed
   superseded,      // the gateway was rebound while this ran: the result belongs to no one
+  busy,            // a fetch of this gateway runs already: one at a time per gateway
 };
 
 struct FetchOutcome {

@@ -26,10 +26,10 @@ void Gateway::refresh_if_due(int64_t now_ms) {
   std::shared_ptr<const GatewayBinding> b = binding();
   if (cache_.fetching() || !b->plugin.instance || !cache_.due(b->config.ttl_s, now_ms)) return;
   if (!cache_.begin_flight()) return;
-  run_blocking_([self = shared_from_this()] { self->run_flight(); });
+  run_blocking_([self = shared_from_this()] { self->fly(); });
 }
 
-void Gateway::run_flight() {
+FetchOutcome Gateway::fly() {
   // Last, and whatever happens: until the new catalog is in, a request must not start a
   // second flight, and after it one must be able to.
   struct EndFlight {
@@ -37,7 +37,7 @@ void Gateway::run_flight() {
     ~EndFlight() { cache.end_flight(); }
   } end_flight{cache_};
   std::shared_ptr<const GatewayBinding> b = binding();
-  settle(b, fetch(*b), false);
+  return settle(b, fetch(*b), false);
 }
 
 FetchOutcome Gateway::fetch(const GatewayBinding& binding) {
@@ -127,8 +127,13 @@ void Gateway::reconfigure(GatewayConfig config) {
 }
 
 FetchOutcome Gateway::refresh_now() {
-  std::shared_ptr<const GatewayBinding> b = binding();
-  return settle(b, fetch(*b), false);
+  // One fetch per gateway at a time, however many ask: no caller can fill the fetch
+  // threads with one gateway's fetches and starve the others.
+  if (!cache_.begin_flight())
+    return FetchOutcome::failed(FetchResult::busy, "a fetch of gateway '" + name_ +
+                                                       "' is running; its catalog will be "
+                                                       "served when it ends");
+  return fly();
 }
 
 void Gateway::clear() {

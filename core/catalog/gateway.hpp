@@ -63,7 +63,8 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   SwapRecord rebind(GatewayBinding next);
   // The same plugin and options with other cache settings (ttl_s, min_models, aliases).
   void reconfigure(GatewayConfig config);
-  // Fetches now, whatever the TTL (an admin refresh). Blocks.
+  // Fetches now, whatever the TTL (an admin refresh), unless a fetch runs already (busy).
+  // Blocks.
   FetchOutcome refresh_now();
   // Forgets the catalog in memory and on disk; the next request fetches again.
   void clear();
@@ -79,7 +80,8 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // superseded.
   FetchOutcome settle(const std::shared_ptr<const GatewayBinding>& binding, FetchOutcome outcome,
                       bool adopt);
-  void run_flight();
+  // The flight taken with begin_flight(): fetch and settle, and end the flight.
+  FetchOutcome fly();
 
   const std::string name_;
   const Clock& clock_;

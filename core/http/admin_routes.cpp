@@ -147,6 +147,7 @@ ApiResponse Api::refresh(const RouteCall& call) const {
   if (!gateway) return not_found;
   return later([gateway] {
     FetchOutcome outcome = gateway->refresh_now();
+    if (outcome.result == FetchResult::busy) return admin_error(409, outcome.detail);
     if (!outcome.ok()) return admin_error(502, outcome.detail);
     return gateway_answer(*gateway, [&](JsonWriter& json) {
       json.key("outcome").string("ok");

@@ -19,8 +19,8 @@ class HttpMetrics {
   void append_prometheus(std::string& out) const;
 
  private:
-  static constexpr std::array<unsigned, 13> statuses = {200, 304, 400, 401, 403, 404, 405,
-                                                        408, 413, 431, 500, 503, 0};
+  static constexpr std::array<unsigned, 16> statuses = {200, 304, 400, 401, 403, 404, 405, 408,
+                                                        409, 413, 422, 431, 500, 502, 503, 0};
   static constexpr std::array<double, 12> buckets_s = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                        0.05,   0.1,   0.25,   0.5,   1,    2.5};
   static size_t status_slot(unsigned status);

@@ -69,8 +69,22 @@ int64_t HostServices::now_unix_ms(void* context) {
 }
 
 void HostServices::begin_call() {
+  call_started_ = std::chrono::steady_clock::now();
   std::lock_guard lock(origin_mutex_);
   trusted_origin_.clear();
+}
+
+std::chrono::milliseconds HostServices::time_left(uint32_t asked_ms) const {
+  using namespace std::chrono;
+  const HttpClientSettings& settings = context_.http->settings();
+  auto spent = duration_cast<milliseconds>(steady_clock::now() - call_started_.load());
+  if (spent >= settings.fetch_timeout)
+    throw HttpError(
+        HttpError::Kind::timeout,
+        "this fetch has taken " + std::to_string(spent.count()) +
+            " ms, past http.fetch_timeout_ms = " + std::to_string(settings.fetch_timeout.count()));
+  milliseconds asked = asked_ms ? milliseconds(asked_ms) : settings.timeout;
+  return std::min(asked, settings.fetch_timeout - spent);
 }
 
 HttpHeaders HostServices::headers_for(const std::string& url, HttpHeaders headers) {
@@ -110,7 +124,7 @@ gatehouse_status HostServices::http_get(void* context, const gatehouse_http_requ
   HttpClientResponse r;
   try {
     r = http->get(url, self(context).headers_for(url, std::move(headers)),
-                  std::chrono::milliseconds(request->timeout_ms));
+                  self(context).time_left(request->timeout_ms));
   } catch (const HttpError& e) {
     return fail(e.kind() == HttpError::Kind::bad_url ? GATEHOUSE_ERR_INVALID_ARGUMENT
                                                      : GATEHOUSE_ERR_NETWORK,

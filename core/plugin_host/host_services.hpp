@@ -7,6 +7,8 @@
 
 #include <gatehouse/plugin.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -37,7 +39,8 @@ class HostServices {
 
   // A plugin call (a fetch) begins. Its first http_get's origin is the one the plugin's
   // headers (its credentials) are meant for; later requests to another origin (a Link to
-  // elsewhere, say) go without them but Accept.
+  // elsewhere, say) go without them but Accept. And its requests together have the HTTP
+  // client's fetch_timeout: past it, http_get fails, so no upstream keeps a fetch forever.
   void begin_call();
 
  private:
@@ -56,8 +59,13 @@ class HostServices {
   PluginOptions options_;
   HostContext context_;
   gatehouse_host_services table_;
+  // The time this call's requests may still take; throws HttpError when none is left.
+  std::chrono::milliseconds time_left(uint32_t asked_ms) const;
+
   std::mutex origin_mutex_;
   std::string trusted_origin_;  // empty until the call's first request
+  std::atomic<std::chrono::steady_clock::time_point> call_started_{
+      std::chrono::steady_clock::now()};
 };
 
 }  // namespace gatehouse

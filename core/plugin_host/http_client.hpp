@@ -19,6 +19,8 @@ namespace gatehouse {
 
 struct HttpClientSettings {
   std::chrono::milliseconds timeout{60000};          // whole request, retries included
+  std::chrono::milliseconds fetch_timeout{600000};   // every request of one plugin fetch
+                                                     // together (host services enforce it)
   std::chrono::milliseconds connect_timeout{10000};  // each connection attempt
   size_t max_response_bytes = 256u << 20;            // after decompression
   int max_redirects = 5;

@@ -2,9 +2,11 @@
 
 namespace gatehouse {
 
-BlockingPool::BlockingPool(size_t threads) {
-  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i)
-    threads_.emplace_back([this] { work(); });
+BlockingPool::BlockingPool(size_t threads) { ensure(std::max<size_t>(1, threads)); }
+
+void BlockingPool::ensure(size_t threads) {
+  std::lock_guard lock(mutex_);
+  while (!stopping_ && threads_.size() < threads) threads_.emplace_back([this] { work(); });
 }
 
 BlockingPool::~BlockingPool() { stop(); }
@@ -12,7 +14,7 @@ BlockingPool::~BlockingPool() { stop(); }
 void BlockingPool::stop() {
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
+    stopping_ = true;  // from here on threads_ no longer changes
   }
   ready_.notify_all();
   for (auto& t : threads_)

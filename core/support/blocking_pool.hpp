@@ -21,6 +21,8 @@ class BlockingPool {
   BlockingPool& operator=(const BlockingPool&) = delete;
 
   void post(std::function<void()> job);
+  // Starts threads until there are at least `threads` (none once stopping).
+  void ensure(size_t threads);
 
  private:
   void work();

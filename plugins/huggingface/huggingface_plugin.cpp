@@ -35,6 +35,7 @@ class HuggingFacePlugin {
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'sorts' names no sort");
     page_size_ = positive(host_, "page_size", "1000", 10000);
     max_models_ = positive(host_, "max_models", "5000", 1000000);
+    max_pages_ = positive(host_, "max_pages", "1000", 1000000);
     essential_ =
         gatehouse::split_list(host_.option_or("essential_models", "katanemo/Arch-Router-1.5B"));
     std::string_view mode = host_.option_or("mode", "expand");
@@ -68,8 +69,8 @@ class HuggingFacePlugin {
   // A typo in an option name is the first thing to report.
   static gatehouse::Host checked(gatehouse::Host host) {
     host.require_known_options({"base_url", "inference_provider", "pipeline_tag", "search",
-                                "author", "filter", "sorts", "page_size", "max_models", "token_env",
-                                "essential_models", "mode"});
+                                "author", "filter", "sorts", "page_size", "max_models", "max_pages",
+                                "token_env", "essential_models", "mode"});
     return host;
   }
 
@@ -89,7 +90,9 @@ class HuggingFacePlugin {
     return h;
   }
 
-  // One sort's walk: page after page by the Link cursor (the Hub ignores offsets).
+  // One sort's walk: page after page by the Link cursor (the Hub ignores offsets). An
+  // upstream may send a walk in circles: it ends at a cursor already followed, at a page
+  // without models, and after max_pages pages.
   void walk(const std::string& sort, std::unordered_set<std::string>& seen,
             gatehouse::ModelSink& sink) {
     auto params = filters_;
@@ -97,24 +100,41 @@ class HuggingFacePlugin {
     params.emplace_back("direction", "-1");
     params.emplace_back("limit", std::to_string(page_size_));
     for (auto& f : fields()) params.push_back(std::move(f));
-    std::string url = make_url(base_url_, "/api/models", params);
+    std::string url = make_url(base_url_, "/api/models", params), stopped;
+    std::unordered_set<std::string> followed;
     size_t walked = 0, pages = 0;
     while (!url.empty() && walked < max_models_) {
-      std::string next;
-      host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
-        if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
-        normalizer_.normalize_page(r.body, url, [&](const gatehouse::Model& m) {
-          if (walked >= max_models_) return;
-          ++walked;
-          if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
-        });
-        next = next_link(r.header("Link").value_or(""), r.url);
-      });
-      url = std::move(next);
+      if (pages == max_pages_) stopped = "max_pages = " + std::to_string(max_pages_) + " reached";
+      if (!followed.insert(url).second) stopped = "the next page is one it had already read";
+      if (!stopped.empty()) break;
+      auto [next, models] = read_page(url, walked, seen, sink);
       ++pages;
+      if (models == 0 && !next.empty()) stopped = "a page without models";
+      if (models == 0) break;
+      url = std::move(next);
     }
-    host_.info("sort=" + sort + ": " + std::to_string(walked) + " models in " +
-               std::to_string(pages) + " page(s)");
+    std::string summary = "sort=" + sort + ": " + std::to_string(walked) + " models in " +
+                          std::to_string(pages) + " page(s)";
+    stopped.empty() ? host_.info(summary) : host_.warn(summary + "; stopped: " + stopped);
+  }
+
+  // One list page: its models go to the sink (each id once, at most max_models per walk).
+  // Returns the next page's URL ("" at the end) and how many models the page held.
+  std::pair<std::string, size_t> read_page(const std::string& url, size_t& walked,
+                                           std::unordered_set<std::string>& seen,
+                                           gatehouse::ModelSink& sink) {
+    std::string next;
+    size_t models = 0;
+    host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
+      if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
+      models = normalizer_.normalize_page(r.body, url, [&](const gatehouse::Model& m) {
+        if (walked >= max_models_) return;
+        ++walked;
+        if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
+      });
+      next = next_link(r.header("Link").value_or(""), r.url);
+    });
+    return {next, models};
   }
 
   // An essential model the lists lacked, by its own URL. Its absence is logged, not fatal.
@@ -152,7 +172,7 @@ class HuggingFacePlugin {
   HubNormalizer normalizer_;
   std::vector<std::string> sorts_, essential_;
   std::vector<std::pair<std::string, std::string>> filters_;
-  size_t page_size_ = 1000, max_models_ = 5000;
+  size_t page_size_ = 1000, max_models_ = 5000, max_pages_ = 1000;
   bool full_ = false;
   std::string authorization_;  // never logged
 };

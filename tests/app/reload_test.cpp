@@ -61,7 +61,8 @@ class Reload : public ::testing::Test {
     return "hold_while = \"" + hold_.string() + "\"\nlog_file = \"" + log_.string() + "\"\n";
   }
   // Starts an admin refresh of hug and returns once it is in the plugin, held there.
-  std::future<test::HttpResult> held_refresh(const test::TestServer& server) {
+  std::future<test::HttpResult> held_refresh(test::TestServer& server) {
+    server.wait_until_idle();
     std::ofstream(hold_) << "hold\n";
     auto started = [&] {
       std::ifstream in(log_);
@@ -176,6 +177,25 @@ TEST_F(Reload, ASwapDuringASlowFetchFinishesCleanly) {
   EXPECT_EQ(refreshed.status, 502u);
   EXPECT_NE(refreshed.body.find("rebound meanwhile"), std::string::npos) << refreshed.body;
   EXPECT_EQ(total(server, "hug"), 2) << "the slow old fetch did not overwrite the new catalog";
+}
+
+// Hardening B2: refreshes of one gateway queued on the fetch threads until none was left
+// for the others, a reload or SIGHUP. One fetch per gateway runs; the rest are told so.
+TEST_F(Reload, ASecondRefreshWhileOneRunsIsAConflictNotAQueue) {
+  write_config(held_fetches());
+  test::TestServer server(load_config(file()), {}, token);
+  ASSERT_EQ(total(server, "hug"), 5);
+  auto first = held_refresh(server);
+  for (int i = 0; i < 4; ++i) {
+    auto again = test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh",
+                                    {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(again.status, 409u) << again.body;
+    EXPECT_NE(again.body.find("a fetch of gateway 'hug' is running"), std::string::npos);
+  }
+  auto r = reload(server);  // a fetch thread is still free for it
+  EXPECT_EQ(r.status, 200u) << r.body;
+  release();
+  EXPECT_EQ(first.get().status, 200u);
 }
 
 // A new TTL keeps the plugin instance: a refresh running on it still counts.

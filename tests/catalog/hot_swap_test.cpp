@@ -198,6 +198,7 @@ TEST_F(HotSwap, RefreshAndClearCache) {
   test::TestServer server(config(), {}, token);
   ASSERT_EQ(origin_of(test::http_get(server.port(), "/v1/catalog/models?gateway=hug")), "hub");
   auto auth = test::Headers{{"Authorization", "Bearer " + token}};
+  server.wait_until_idle();
   size_t before = hub_.requests().size();
   auto refresh = test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh", auth);
   EXPECT_EQ(refresh.status, 200u) << refresh.body;

@@ -35,6 +35,18 @@ class TestServer {
   uint16_t port() const { return app_.port(); }
   CatalogRegistry& catalogs() { return app_.catalogs(); }
 
+  // Waits (up to 10 s) until no gateway fetches. A flight ends just after its catalog is
+  // in: a test that asks for a refresh right then would find one still running (409).
+  void wait_until_idle() {
+    auto busy = [this] {
+      for (const auto& g : catalogs().gateways()->gateways)
+        if (g->fetching()) return true;
+      return false;
+    };
+    for (int i = 0; i < 2000 && busy(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
  private:
   static Config with_free_port(Config config) {
     config.listen = {"127.0.0.1", 0};

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace gatehouse {
 namespace {
 
@@ -91,6 +93,34 @@ TEST_F(HostServicesTest, OptionsByKeyAndInOrder) {
   ASSERT_EQ(table_->option_at(table_->host_context, 0, &key, &value), 1);
   EXPECT_EQ(std::string_view(key.data, key.size), "a");
   EXPECT_EQ(table_->option_at(table_->host_context, 2, &key, &value), 0);
+}
+
+// Hardening B2: whatever a plugin does, its fetch's requests together end in time.
+TEST(HostServicesBudget, PastTheFetchTimeoutHttpGetFailsUntilTheNextCall) {
+  FakeUpstream upstream([](const SeenRequest&) { return CannedReply{200, {}, "ok"}; });
+  HttpClientSettings settings;
+  settings.fetch_timeout = std::chrono::milliseconds(50);
+  HttpClient http(settings);
+  HostServices host("hug", {}, HostContext{&http});
+  const gatehouse_host_services* table = host.table();
+  std::string url = upstream.url("/");
+  auto get = [&](std::string& message) {
+    gatehouse_http_request request{sizeof request, {url.data(), url.size()}, nullptr, 0, 0};
+    Received got;
+    char text[256];
+    gatehouse_error error{sizeof error, text, sizeof text, 0};
+    gatehouse_status status = table->http_get(table->host_context, &request, &keep, &got, &error);
+    message.assign(text, error.length);
+    return status;
+  };
+  std::string message;
+  host.begin_call();
+  EXPECT_EQ(get(message), GATEHOUSE_OK) << message;
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  EXPECT_EQ(get(message), GATEHOUSE_ERR_NETWORK);
+  EXPECT_NE(message.find("past http.fetch_timeout_ms = 50"), std::string::npos) << message;
+  host.begin_call();
+  EXPECT_EQ(get(message), GATEHOUSE_OK) << "the next fetch has its own time";
 }
 
 }  // namespace

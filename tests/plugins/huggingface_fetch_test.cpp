@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 
 namespace gatehouse {
 namespace {
@@ -126,9 +127,10 @@ TEST_F(HuggingFaceFetch, TwoSortsWithOverlapGiveEachModelOnce) {
 }
 
 TEST_F(HuggingFaceFetch, MaxModelsBoundsEachWalk) {
+  std::atomic<int> cursor = 0;
   FakeUpstream hub([&](const SeenRequest&) {
-    return CannedReply{
-        200, {{"Link", "</api/models?cursor=again>; rel=\"next\""}}, hub_records_.page(0, 10)};
+    std::string next = "</api/models?cursor=" + std::to_string(++cursor) + ">; rel=\"next\"";
+    return CannedReply{200, {{"Link", next}}, hub_records_.page(0, 10)};
   });
   PluginInstance p = plugin(hub, {{"max_models", "25"}, {"page_size", "10"}});
   auto e = test::fetch(p);
@@ -256,6 +258,62 @@ TEST_F(HuggingFaceFetch, ANextPageOnAnotherOriginGetsNoToken) {
   EXPECT_EQ(hub.requests().at(1).headers["authorization"], "Bearer hf_secret");
 }
 
+// Hardening B2: "[]" with a Link to itself was walked forever (82,576 pages in 68 s).
+TEST_F(HuggingFaceFetch, AWalkInCirclesEnds) {
+  struct Case {
+    std::string name;
+    std::function<CannedReply(const SeenRequest&)> upstream;
+    PluginOptions options;
+    size_t requests, models;
+  };
+  std::atomic<int> cursor = 0;
+  auto link_to = [](const std::string& url) {
+    return test::Headers{{"Link", "<" + url + ">; rel=\"next\""}};
+  };
+  FakeUpstream* self = nullptr;
+  std::vector<Case> cases = {
+      {"an empty page linking to itself",
+       [&](const SeenRequest& r) {
+         return CannedReply{200, link_to(self->url(r.target)), "[]"};
+       },
+       {},
+       1,
+       0},
+      {"a page linking to itself",
+       [&](const SeenRequest& r) {
+         return CannedReply{200, link_to(self->url(r.target)), hub_records_.page(0, 2)};
+       },
+       {},
+       1,
+       2},
+      {"empty pages with ever new cursors",
+       [&](const SeenRequest&) {
+         return CannedReply{200, link_to(self->url("/api/models?c=" + std::to_string(++cursor))),
+                            "[]"};
+       },
+       {},
+       1,
+       0},
+      {"ever new cursors, the same models",
+       [&](const SeenRequest&) {
+         return CannedReply{200, link_to(self->url("/api/models?c=" + std::to_string(++cursor))),
+                            hub_records_.page(0, 2)};
+       },
+       {{"max_pages", "5"}},
+       5,
+       2},
+  };
+  for (const Case& c : cases) {
+    FakeUpstream hub([&](const SeenRequest& r) { return c.upstream(r); });
+    self = &hub;
+    PluginInstance p = plugin(hub, c.options);
+    auto e = test::fetch(p);
+    EXPECT_TRUE(e.result.ok()) << c.name << ": " << e.result.message;
+    EXPECT_EQ(hub.requests().size(), c.requests) << c.name;
+    EXPECT_EQ(e.models.size(), c.models) << c.name;
+  }
+}
+
 TEST_F(HuggingFaceFetch, BadOptionsAreRejectedAtCreate) {
   FakeUpstream hub([](const SeenRequest&) { return CannedReply{}; });
   for (auto [key, value, message] :
@@ -311,6 +369,11 @@ TEST_F(HuggingFaceFetch, AnErrorBodyCutInsideACharacterStillSaysWhatHappened) {
   hug.options = {{"base_url", hub.url()}, {"essential_models", ""}, {"sorts", "likes"}};
   config.gateways.push_back(hug);
   test::TestServer server(config, {}, "token");
+  auto state = [&] {
+    test::Json g(test::http_get(server.port(), "/v1/catalog/gateways").body);
+    return std::string(std::string_view(g["data"].at(0)["state"]));
+  };
+  for (int i = 0; i < 1000 && state() != "error"; ++i) std::this_thread::sleep_for(5ms);
   auto refresh = test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh",
                                     {{"Authorization", "Bearer token"}});
   EXPECT_EQ(refresh.status, 502u);
