@@ -29,6 +29,18 @@ ApiSettings api_settings(const Config& config, const AppOptions& options) {
   return {std::chrono::milliseconds(config.cache.first_fetch_wait_ms), options.admin_token};
 }
 
+// What a reload cannot apply, and would lose data or every gateway by applying silently.
+std::string refusal(const Config& now, const Config& next) {
+  if (next.gateways.empty())
+    return next.source.string() +
+           ": no gateways; a reload never removes them all (stop the server for that)";
+  if (!(next.cache == now.cache))
+    return next.source.string() +
+           ": [cache] changed; its settings (dir, waits, backoff) apply at start: restart to "
+           "change them";
+  return "";
+}
+
 }  // namespace
 
 App::App(Config config, AppOptions options)
@@ -78,8 +90,11 @@ ReloadReport App::reload() {
   Config next;
   try {
     next = load_config(config_.source);
+    report.error = refusal(config_, next);
   } catch (const ConfigError& e) {
     report.error = e.what();
+  }
+  if (!report.error.empty()) {
     log_error("reload rejected, nothing changed: " + report.error);
     return report;
   }

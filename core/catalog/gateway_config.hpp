@@ -25,6 +25,8 @@ struct CacheSettings {
   int64_t first_fetch_wait_ms = 10000;  // a request waits this long for a first catalog
   int64_t retry_initial_ms = 1000;      // backoff after a failed fetch, doubling ...
   int64_t retry_max_ms = 300000;        // ... up to this
+
+  bool operator==(const CacheSettings&) const = default;
 };
 
 }  // namespace gatehouse

@@ -142,6 +142,30 @@ TEST_F(Reload, AppliesTheDifferenceAndRejectsABrokenConfigWhole) {
   EXPECT_EQ(total(server, "hug"), 2);
 }
 
+// Hardening B7: an emptied config.toml answered 200 and removed every gateway; a changed
+// [cache] went unnoticed, so re-added gateways wrote snapshots to the old folder.
+TEST_F(Reload, AConfigWithoutGatewaysOrWithAnotherCacheIsRefusedWhole) {
+  write_config("");
+  test::TestServer server(load_config(file()), {}, token);
+  ASSERT_EQ(total(server, "hug"), 5);
+  std::ofstream(file(), std::ios::trunc) << "";
+  auto emptied = reload(server);
+  EXPECT_EQ(emptied.status, 400u);
+  EXPECT_NE(emptied.body.find("no gateways; a reload never removes them all"), std::string::npos)
+      << emptied.body;
+  EXPECT_EQ(total(server, "hug"), 5);
+
+  write_config("");
+  std::string text = test::read_bytes(file());
+  text.replace(text.find("dir = \"cache\""), 13, "dir = \"elsewhere\"");
+  std::ofstream(file(), std::ios::trunc) << text;
+  auto moved = reload(server);
+  EXPECT_EQ(moved.status, 400u);
+  EXPECT_NE(moved.body.find("[cache] changed"), std::string::npos) << moved.body;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "elsewhere"));
+  EXPECT_EQ(total(server, "hug"), 5);
+}
+
 TEST_F(Reload, ARebuiltPluginFileIsRebound) {
   write_config("");
   test::TestServer server(load_config(file()), {}, token);
