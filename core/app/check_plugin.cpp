@@ -2,10 +2,9 @@
 
 #include "catalog/model_record.hpp"
 #include "plugin_host/plugin_instance.hpp"
+#include "support/file_read.hpp"
 
-#include <fstream>
 #include <ostream>
-#include <sstream>
 #include <vector>
 
 namespace gatehouse {
@@ -13,6 +12,7 @@ namespace {
 
 constexpr std::string_view gateway_name = "check";
 constexpr size_t reasons_shown = 5;
+constexpr size_t max_sample_bytes = 256u << 20;  // what the HTTP client takes at most
 
 void describe(const LoadedPlugin& plugin, std::ostream& out) {
   const gatehouse_plugin& abi = plugin.abi();
@@ -24,15 +24,6 @@ void describe(const LoadedPlugin& plugin, std::ostream& out) {
       << "file:        " << plugin.path().string() << "\n";
 }
 
-bool read_file(const std::filesystem::path& path, std::string& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  bytes = text.str();
-  return !in.bad();
-}
-
 struct Tally {
   size_t valid = 0;
   std::string first_json;
@@ -42,8 +33,10 @@ struct Tally {
 int normalize_sample(PluginInstance& instance, const std::filesystem::path& sample,
                      std::ostream& out, std::ostream& err) {
   std::string bytes;
-  if (!read_file(sample, bytes)) {
-    err << "cannot read sample " << sample.string() << "\n";
+  try {
+    bytes = read_regular_file(sample, max_sample_bytes);
+  } catch (const FileError& e) {
+    err << "cannot read sample " << sample.string() << ": " << e.what() << "\n";
     return 1;
   }
   Tally tally;

@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include "support/file_read.hpp"
 #include "support/names.hpp"
 
 #include <toml++/toml.h>
@@ -16,6 +17,8 @@
 namespace gatehouse {
 namespace fs = std::filesystem;
 namespace {
+
+constexpr size_t max_config_bytes = 16u << 20;
 
 std::string type_name(const toml::node& node) {
   std::ostringstream out;
@@ -156,7 +159,11 @@ void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
                 CacheSettings& cache) {
   const std::string dir_default = "var/cache";
   const toml::table* t = r.table(root, "cache", "");
-  cache.dir = anchored(base, t ? r.string(*t, "dir", "cache", &dir_default) : dir_default);
+  std::string dir = t ? r.string(*t, "dir", "cache", &dir_default) : dir_default;
+  if (dir.empty())
+    r.fail(t->get("dir")->source(),
+           "cache.dir must name a folder (\"\" would be the config's own folder)");
+  cache.dir = anchored(base, dir);
   if (!t) return;
   r.allow_only(*t, "cache", {"dir", "first_fetch_wait_ms", "retry_initial_ms", "retry_max_ms"});
   constexpr int64_t day_ms = 24LL * 3600 * 1000;
@@ -192,7 +199,14 @@ void read_http(const Reader& r, const toml::table& root, const fs::path& base,
       static_cast<int>(r.integer(*t, "max_retries", "http", http.max_retries, 0, 20));
   const std::string none;
   std::string ca = r.string(*t, "ca_file", "http", &none);
-  if (!ca.empty()) http.ca_file = anchored(base, ca);
+  if (ca.empty()) return;
+  http.ca_file = anchored(base, ca);
+  try {
+    read_regular_file(http.ca_file, max_config_bytes);
+  } catch (const FileError& e) {
+    r.fail(t->get("ca_file")->source(),
+           "http.ca_file " + http.ca_file.string() + " cannot be read: " + e.what());
+  }
 }
 
 GatewayConfig read_gateway(const Reader& r, const toml::table& t, const std::string& where) {
@@ -284,14 +298,13 @@ Config parse_config(std::string_view text, const fs::path& source) {
 
 Config load_config(const fs::path& file) {
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec))
-    throw ConfigError(file.string() + ": cannot read config: " +
-                      (fs::exists(file, ec) ? "not a regular file" : "no such file"));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(file.string() + ": cannot read config: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();  // sets failbit on an empty file, which is still a valid config
-  return parse_config(text.str(), file);
+  if (!fs::exists(file, ec))
+    throw ConfigError(file.string() + ": cannot read config: no such file");
+  try {
+    return parse_config(read_regular_file(file, max_config_bytes), file);
+  } catch (const FileError& e) {
+    throw ConfigError(file.string() + ": cannot read config: " + e.what());
+  }
 }
 
 }  // namespace gatehouse

@@ -1,5 +1,6 @@
 #include "catalog/snapshot_store.hpp"
 
+#include "support/file_read.hpp"
 #include "support/json_writer.hpp"
 
 #include <simdjson.h>
@@ -15,6 +16,7 @@ namespace {
 
 constexpr std::string_view format_name = "gatehouse-snapshot";
 constexpr int64_t format_version = 1;
+constexpr size_t max_snapshot_bytes = size_t{4} << 30;  // a 100k-model catalog is ~100 MB
 
 std::optional<int64_t> known(int64_t value) {
   return value == GATEHOUSE_UNKNOWN_INT ? std::nullopt : std::optional<int64_t>(value);
@@ -157,10 +159,13 @@ void write_snapshot(const fs::path& dir, std::string_view gateway, const Catalog
 std::optional<Snapshot> read_snapshot(const fs::path& dir, std::string_view gateway) {
   fs::path path = snapshot_path(dir, gateway);
   std::error_code ec;
-  if (!fs::exists(path, ec)) return std::nullopt;
+  if (!fs::exists(path, ec) && !fs::is_symlink(path, ec)) return std::nullopt;
   simdjson::padded_string bytes;
-  if (auto error = simdjson::padded_string::load(path.string()).get(bytes))
-    fail(path, std::string("cannot read: ") + simdjson::error_message(error));
+  try {
+    bytes = simdjson::padded_string(read_regular_file(path, max_snapshot_bytes));
+  } catch (const FileError& e) {
+    fail(path, std::string("cannot read: ") + e.what());
+  }
   try {
     return parse(bytes, gateway, path);
   } catch (const simdjson::simdjson_error& e) {

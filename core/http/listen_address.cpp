@@ -1,5 +1,7 @@
 #include "http/listen_address.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 
 namespace gatehouse {
@@ -7,7 +9,7 @@ namespace gatehouse {
 ListenAddress parse_listen_address(std::string_view text, std::string_view what) {
   auto bad = [&] {
     return std::invalid_argument(std::string(what) +
-                                 " must be HOST:PORT (e.g. 127.0.0.1:8000 or [::1]:8000), got '" +
+                                 " must be IP:PORT (e.g. 127.0.0.1:8000 or [::1]:8000), got '" +
                                  std::string(text.substr(0, 200)) + "'");
   };
   size_t colon = text.rfind(':');
@@ -19,6 +21,14 @@ ListenAddress parse_listen_address(std::string_view text, std::string_view what)
   } else if (host.find(':') != std::string_view::npos) {
     throw bad();  // a bare IPv6 address needs brackets
   }
+  // The server listens on an address, never a name: a name would be resolved (and could
+  // fail) only at bind time, far from the config line that holds it.
+  std::string literal(host);
+  unsigned char parsed[16];
+  if (literal.find('\0') != std::string::npos ||
+      inet_pton(literal.find(':') == std::string::npos ? AF_INET : AF_INET6, literal.c_str(),
+                parsed) != 1)
+    throw bad();
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535)

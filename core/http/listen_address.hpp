@@ -13,7 +13,7 @@ struct ListenAddress {
   uint16_t port = 0;  // 0 picks a free port
 };
 
-// Throws std::invalid_argument "<what> must be HOST:PORT (...), got '<text>'".
+// Throws std::invalid_argument "<what> must be IP:PORT (...), got '<text>'".
 ListenAddress parse_listen_address(std::string_view text, std::string_view what);
 
 }  // namespace gatehouse

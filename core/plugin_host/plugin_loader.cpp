@@ -6,7 +6,11 @@
 
 #include <unistd.h>
 #include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <cstddef>
+#include <cstdlib>
+#include <mutex>
 
 namespace gatehouse {
 namespace fs = std::filesystem;
@@ -32,14 +36,31 @@ std::string dlopen_reason(const std::exception& e) {
                      end == std::string::npos || end < begin ? std::string::npos : end - begin);
 }
 
+constexpr std::string_view shadow_prefix = "gatehouse-plugin-";
+
+// A copy is unlinked as soon as it is mapped; only a crash in between leaves one behind.
+// Those of processes that are gone are removed, once per process.
+void remove_stale_shadow_copies(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with(shadow_prefix)) continue;
+    pid_t pid = std::atoi(name.c_str() + shadow_prefix.size());
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
+  }
+}
+
 // glibc's dlopen of a path it already has open returns the library loaded before, so a
-// rebuilt .so at the same path would never run. Each load opens its own copy instead.
+// rebuilt .so at the same path would never run. Each load opens its own copy instead:
+// <tmp>/gatehouse-plugin-<pid>-<n>-<name>.so.
 fs::path shadow_copy(const fs::path& path) {
   static std::atomic<uint64_t> counter{0};
-  fs::path dir = fs::temp_directory_path() / ("gatehouse-plugins-" + std::to_string(::getpid()));
+  static std::once_flag cleaned;
+  fs::path dir = fs::temp_directory_path();
+  std::call_once(cleaned, [&] { remove_stale_shadow_copies(dir); });
+  fs::path shadow = dir / (std::string(shadow_prefix) + std::to_string(::getpid()) + "-" +
+                           std::to_string(++counter) + "-" + path.stem().string() + ".so");
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  fs::path shadow = dir / (path.stem().string() + "." + std::to_string(++counter) + ".so");
   if (!fs::copy_file(path, shadow, fs::copy_options::overwrite_existing, ec))
     reject(path, "cannot make a private copy to load (" + shadow.string() + "): " + ec.message());
   return shadow;

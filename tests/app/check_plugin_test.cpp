@@ -96,6 +96,11 @@ TEST(CheckPlugin, FailsOnAnUnreadableSample) {
   Outcome o = check({test_plugin("c_sample"), test_data("missing.json"), {}});
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.err.find("cannot read sample"), std::string::npos);
+  // Hardening: --sample /dev/zero read without end.
+  Outcome endless = check({test_plugin("c_sample"), "/dev/zero", {}});
+  EXPECT_EQ(endless.status, 1);
+  EXPECT_NE(endless.err.find("cannot read sample /dev/zero: not a regular file"), std::string::npos)
+      << endless.err;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 namespace gatehouse {
@@ -139,14 +141,44 @@ TEST(Config, MissingRequiredKeysAreNamed) {
 }
 
 TEST(Config, BadListenAddressesAreRejected) {
+  // Hardening: 999.1.1.1 and a NUL reached the server, which exited 1 with no file:line.
   for (const char* listen :
-       {"8000", "localhost", ":80", "host:", "host:99999", "host:8o", "::1:80", "[::1]"}) {
+       {"8000", "localhost", ":80", "host:", "host:99999", "host:8o", "::1:80", "[::1]",
+        "999.1.1.1:8000", "localhost:8000", "127.0.0.1\\u0000x:80", "[::1::]:80"}) {
     std::string e = error_of(std::string("[server]\nlisten = \"") + listen + "\"\n");
-    EXPECT_NE(e.find("2:10: server.listen must be HOST:PORT"), std::string::npos) << listen << e;
+    EXPECT_NE(e.find("2:10: server.listen must be IP:PORT"), std::string::npos) << listen << e;
   }
   ListenAddress v6 = parse_listen_address("[::1]:8080", "x");
   EXPECT_EQ(v6.host, "::1");
   EXPECT_EQ(v6.port, 8080);
+}
+
+TEST(Config, AnEmptyCacheDirAndAnUnreadableCaFileAreNamedWithTheirPlace) {
+  EXPECT_NE(error_of("[cache]\ndir = \"\"\n")
+                .find("2:7: cache.dir must name a folder (\"\" would be the config's own folder)"),
+            std::string::npos)
+      << error_of("[cache]\ndir = \"\"\n");
+  std::string e = error_of("[http]\nca_file = \"/nonexistent/ca.pem\"\n");
+  EXPECT_NE(e.find("config.toml:2:11: http.ca_file /nonexistent/ca.pem cannot be read: No such "
+                   "file or directory"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(error_of("[http]\nca_file = \"/dev\"\n").find("cannot be read: not a regular file"),
+            std::string::npos);
+}
+
+TEST(Config, AFifoIsNotAConfigAndDoesNotHang) {
+  test::TempDir dir;
+  auto fifo = dir.path() / "config.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    load_config(fifo);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot read config: not a regular file"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Config, GatewayNamesAndAliasesAreUniqueAndUrlSafe) {

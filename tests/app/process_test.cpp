@@ -54,7 +54,7 @@ TEST(Process, BadConfigIsReportedWithFileAndLine) {
   std::ofstream(dir.path() / "config.toml") << "[server]\nlisten = \"nowhere\"\n";
   auto r = run({gatehouse_binary, "--config", (dir.path() / "config.toml").string()});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("config.toml:2:10: server.listen must be HOST:PORT"), std::string::npos)
+  EXPECT_NE(r.err.find("config.toml:2:10: server.listen must be IP:PORT"), std::string::npos)
       << r.err;
 }
 

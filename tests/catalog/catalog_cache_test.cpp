@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -281,6 +283,18 @@ TEST(CatalogCache, ASnapshotWithAnImpossibleTimeIsStaleAndRefetched) {
     EXPECT_EQ(r.header("cache-control"), "public, max-age=0") << when;
     EXPECT_TRUE(eventually([&] { return up.fetches() == 2; })) << when << ": a refetch is tried";
   }
+}
+
+// Hardening: a FIFO at the snapshot path hung the start, waiting for a writer.
+TEST(CatalogCache, AFifoAtTheSnapshotPathIsIgnoredNotWaitedOn) {
+  Upstream up;
+  up.serve("fixture_models.json");
+  std::filesystem::create_directories(up.cache);
+  ASSERT_EQ(mkfifo(snapshot_path(up.cache, "hug").c_str(), 0600), 0);
+  auto started = std::chrono::steady_clock::now();
+  auto server = up.server(up.config());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(models(*server).ids().size(), 5u);
 }
 
 TEST(CatalogCache, CorruptOrTruncatedSnapshotIsIgnored) {
