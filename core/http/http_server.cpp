@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <cerrno>
 #include <thread>
 #include <vector>
 
@@ -38,7 +39,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(limits_.header_bytes));
     parser_->body_limit(limits_.body_bytes);
-    stream_.expires_after(limits_.read_timeout);
+    stream_.expires_after(served_ ? limits_.idle_timeout : limits_.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -133,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(beast::error_code ec, size_t) {
     response_.reset();
+    served_ = true;
     if (ec || !keep_alive_) return close();
     read();
   }
@@ -154,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
   SteadyClock::time_point started_;
   bool keep_alive_ = false;
   bool head_ = false;
+  bool served_ = false;  // a request was answered: the next read is a kept-alive wait
   unsigned version_ = 11;
 };
 
@@ -185,13 +188,24 @@ struct HttpServer::Impl {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) std::make_shared<Session>(std::move(s), api, metrics, limits)->start();
-      accept();
+      if (!out_of_resources(ec)) return accept();
+      // The connection waits in the backlog until a session closes and frees a descriptor.
+      accept_pause.expires_after(limits.accept_backoff);
+      accept_pause.async_wait([this](beast::error_code waited) {
+        if (!waited) accept();
+      });
     });
+  }
+
+  static bool out_of_resources(beast::error_code ec) {
+    return ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+           ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
   }
 
   unsigned threads;
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_pause{ioc};
   const Api& api;
   HttpMetrics& metrics;
   ServerLimits limits;

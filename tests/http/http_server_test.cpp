@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <memory>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,6 +69,7 @@ class HttpServerLimits : public ::testing::Test {
   static ServerLimits limits() {
     ServerLimits l;
     l.read_timeout = 300ms;
+    l.idle_timeout = 300ms;
     return l;
   }
   test::TestServer server_;
@@ -136,6 +141,54 @@ TEST_F(HttpServerLimits, KeepAliveServesSeveralRequestsOnOneConnection) {
   ASSERT_NE(first, std::string::npos);
   EXPECT_NE(reply.find("HTTP/1.1 200", first + 1), std::string::npos) << reply;
   EXPECT_TRUE(c.closed());
+}
+
+TEST_F(HttpServerLimits, AKeptAliveConnectionLetsGoAfterItsIdleTimeout) {
+  RawClient c(server_.port());
+  c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto started = std::chrono::steady_clock::now();
+  std::string reply = c.read_until_closed(3s);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_TRUE(c.closed());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "idle_timeout is 300 ms here";
+}
+
+size_t open_descriptors() {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                           std::filesystem::directory_iterator{}));
+}
+
+std::chrono::microseconds cpu_used() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto us = [](timeval t) {
+    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+  };
+  return us(u.ru_utime) + us(u.ru_stime);
+}
+
+// Hardening B12: out of file descriptors (ulimit -n 64, 100 idle connections) the acceptor
+// spun a core on EMFILE and new clients timed out.
+TEST_F(HttpServerLimits, OutOfDescriptorsTheAcceptorWaitsInsteadOfSpinning) {
+  ASSERT_EQ(test::http_get(server_.port(), "/healthz").status, 200u);
+  rlimit before{};
+  getrlimit(RLIMIT_NOFILE, &before);
+  rlimit tight = before;
+  tight.rlim_cur = open_descriptors() + 12;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::vector<std::unique_ptr<RawClient>> idle;
+  try {
+    for (int i = 0; i < 12; ++i) idle.push_back(std::make_unique<RawClient>(server_.port()));
+  } catch (const std::exception&) {
+  }  // the client side ran out first: the server has none left either
+  auto cpu = cpu_used();
+  std::this_thread::sleep_for(250ms);  // less than read_timeout: nobody lets go meanwhile
+  EXPECT_LT(cpu_used() - cpu, 100ms) << "a core spinning on accept's EMFILE";
+  idle.clear();
+  setrlimit(RLIMIT_NOFILE, &before);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(test::http_get(server_.port(), "/healthz").status, 200u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
 }
 
 }  // namespace
