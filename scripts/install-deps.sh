@@ -9,6 +9,7 @@ packages=(
   libsimdjson-dev libtomlplusplus-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  clang libclang-rt-14-dev                # libFuzzer and its sanitizers (scripts/fuzz.sh)
 )
 
 missing=()

@@ -156,21 +156,26 @@ void write_snapshot(const fs::path& dir, std::string_view gateway, const Catalog
   }
 }
 
+Snapshot parse_snapshot(std::string_view bytes, std::string_view gateway, const fs::path& path) {
+  simdjson::padded_string padded(bytes);
+  try {
+    return parse(padded, gateway, path);
+  } catch (const simdjson::simdjson_error& e) {
+    fail(path, std::string("malformed: ") + e.what());
+  }
+}
+
 std::optional<Snapshot> read_snapshot(const fs::path& dir, std::string_view gateway) {
   fs::path path = snapshot_path(dir, gateway);
   std::error_code ec;
   if (!fs::exists(path, ec) && !fs::is_symlink(path, ec)) return std::nullopt;
-  simdjson::padded_string bytes;
+  std::string bytes;
   try {
-    bytes = simdjson::padded_string(read_regular_file(path, max_snapshot_bytes));
+    bytes = read_regular_file(path, max_snapshot_bytes);
   } catch (const FileError& e) {
     fail(path, std::string("cannot read: ") + e.what());
   }
-  try {
-    return parse(bytes, gateway, path);
-  } catch (const simdjson::simdjson_error& e) {
-    fail(path, std::string("malformed: ") + e.what());
-  }
+  return parse_snapshot(bytes, gateway, path);
 }
 
 void remove_snapshot(const fs::path& dir, std::string_view gateway) {

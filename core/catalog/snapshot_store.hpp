@@ -31,6 +31,11 @@ void write_snapshot(const std::filesystem::path& dir, std::string_view gateway,
 // truncated, corrupt, or belongs to another gateway.
 std::optional<Snapshot> read_snapshot(const std::filesystem::path& dir, std::string_view gateway);
 
+// The snapshot in `bytes` (the file at `path`, which messages name). Throws SnapshotError
+// when it is truncated, corrupt, or another gateway's.
+Snapshot parse_snapshot(std::string_view bytes, std::string_view gateway,
+                        const std::filesystem::path& path);
+
 // Throws SnapshotError when the file exists and cannot be removed.
 void remove_snapshot(const std::filesystem::path& dir, std::string_view gateway);
 

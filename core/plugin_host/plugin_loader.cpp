@@ -37,16 +37,21 @@ std::string dlopen_reason(const std::exception& e) {
 }
 
 constexpr std::string_view shadow_prefix = "gatehouse-plugin-";
+constexpr std::string_view legacy_prefix = "gatehouse-plugins-";  // 0.1's folder per run
 
 // A copy is unlinked as soon as it is mapped; only a crash in between leaves one behind.
-// Those of processes that are gone are removed, once per process.
+// Those of processes that are gone are removed, once per process, with the folders the
+// first release left behind on every run.
 void remove_stale_shadow_copies(const fs::path& dir) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (!name.starts_with(shadow_prefix)) continue;
-    pid_t pid = std::atoi(name.c_str() + shadow_prefix.size());
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), ec);
+    std::string_view prefix = name.starts_with(legacy_prefix)   ? legacy_prefix
+                              : name.starts_with(shadow_prefix) ? shadow_prefix
+                                                                : std::string_view();
+    if (prefix.empty()) continue;
+    pid_t pid = std::atoi(name.c_str() + prefix.size());
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
   }
 }
 

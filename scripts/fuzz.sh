@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset fuzz: clang, ASan + UBSan) and runs each for SECONDS
+# (default 20; CI runs 20), seeded from the recorded fixtures and tests/fuzz/seeds. The
+# corpus grows in build/fuzz/corpus across runs. A crash stops the script with its input
+# saved as build/fuzz/crash-*; replay it with build/fuzz/tests/fuzz/fuzz_<name> <file>.
+#   scripts/fuzz.sh [SECONDS] [NAME...]       e.g. scripts/fuzz.sh 600 api query
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-20}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(api config headers hub_normalize portkey_normalize query snapshot)
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+
+seeds_of() {
+  case "$1" in
+    hub_normalize) echo tests/fixtures/huggingface/list_50.json \
+                        tests/fixtures/huggingface/model_info_x50.json \
+                        tests/fixtures/huggingface/cassettes/*.json ;;
+    portkey_normalize) echo tests/fixtures/portkey/models.json ;;
+    *) echo tests/fuzz/seeds/"$1"/* ;;
+  esac
+}
+
+for name in "${targets[@]}"; do
+  corpus=build/fuzz/corpus/$name
+  mkdir -p "$corpus"
+  cp -n $(seeds_of "$name") "$corpus"/ 2>/dev/null || true
+  log=build/fuzz/$name.log
+  if ! build/fuzz/tests/fuzz/fuzz_"$name" "$corpus" -max_total_time="$seconds" \
+      -max_len=65536 -rss_limit_mb=2048 -timeout=10 -artifact_prefix=build/fuzz/ \
+      -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "fuzz_$name: FAILED (input saved under build/fuzz/; log $log)" >&2
+    exit 1
+  fi
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+  cov=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1 | grep -o 'cov: [0-9]*' || true)
+  echo "fuzz_$name: $runs runs in ${seconds} s, $cov, corpus $(ls "$corpus" | wc -l) inputs" >&2
+done
