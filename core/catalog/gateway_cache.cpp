@@ -79,13 +79,15 @@ void GatewayCache::record_failure(std::string error) {
 }
 
 void GatewayCache::clear() {
+  // The backoff ends first: a request that finds no catalog must be free to fetch one
+  // (the other way round, one in between answered 503 without trying).
+  next_retry_ms_ = 0;
   put(nullptr);
   try {
     remove_snapshot(settings_.dir, gateway_);
   } catch (const SnapshotError& e) {
     log_error("gateway '" + gateway_ + "': " + e.what());
   }
-  next_retry_ms_ = 0;
 }
 
 void GatewayCache::load_snapshot(int64_t ttl_s) {

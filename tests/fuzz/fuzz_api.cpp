@@ -74,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.if_none_match = if_none_match;
   request.accepts_gzip = in.ConsumeBool();
   request.authorization = authorization;
-  std::string body = in.ConsumeRemainingAsString();
+  std::string body = in.ConsumeRemainingBytesAsString();
   request.body = body;
   ApiResponse r = server.api.handle(request);
   if (r.status < 200 || r.status > 599) std::abort();

@@ -114,6 +114,21 @@ void FakeUpstream::Impl::answer(Stream& stream) {
   }
   CannedReply reply = handler(seen);
   std::this_thread::sleep_for(reply.delay);
+  if (reply.reset) {
+    beast::get_lowest_layer(stream).set_option(asio::socket_base::linger(true, 0), ec);
+    beast::get_lowest_layer(stream).close(ec);
+    return;
+  }
+  if (reply.raw) {
+    std::string_view bytes = *reply.raw;
+    size_t step = reply.drip.count() > 0 ? 1 : bytes.size();
+    for (size_t at = 0; at < bytes.size() && !stopping(); at += step) {
+      asio::write(stream, asio::buffer(bytes.substr(at, step)), ec);
+      if (ec) return;
+      std::this_thread::sleep_for(reply.drip);
+    }
+    return;
+  }
   http::response<http::string_body> res(static_cast<http::status>(reply.status), 11);
   for (const auto& [name, value] : reply.headers) res.set(name, value);
   res.body() = reply.body;

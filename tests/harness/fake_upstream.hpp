@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct CannedReply {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds delay{0};  // before answering
+  // Misbehaviour, for fault tests: bytes written as they are instead of an HTTP answer
+  // (with `drip`, one byte at a time that far apart), or a reset instead of any answer.
+  std::optional<std::string> raw = std::nullopt;
+  std::chrono::milliseconds drip{0};
+  bool reset = false;
 };
 
 class FakeUpstream {
