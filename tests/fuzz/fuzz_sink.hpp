@@ -27,4 +27,16 @@ struct HostSink {
   gatehouse::ModelSink sink{&c};
 };
 
+// One input through a plugin's normalizer and into the host; parse errors are expected.
+template <class Normalizer>
+int normalize(Normalizer& normalizer, const uint8_t* data, size_t size) {
+  static HostSink host;
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  try {
+    normalizer.normalize(bytes, "fuzz", [](const gatehouse::Model& m) { host.sink.emit(m); });
+  } catch (const gatehouse::Error&) {
+  }
+  return 0;
+}
+
 }  // namespace gatehouse::fuzz
