@@ -98,7 +98,9 @@ void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
 
 void CatalogRegistry::start() {
   int64_t now = host_.clock->now_unix_ms();
-  for (const auto& g : gateways()->gateways) g->refresh_if_due(now);
+  // The list held while walked: a reload may replace it meanwhile.
+  std::shared_ptr<const GatewayList> list = gateways();
+  for (const auto& g : list->gateways) g->refresh_if_due(now);
 }
 
 SwapRecord CatalogRegistry::rebind(const std::string& name, const std::string& plugin,

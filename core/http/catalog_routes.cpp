@@ -279,7 +279,10 @@ ApiResponse Api::gateways(const RouteCall&) const {
   r.route = Route::gateways;
   JsonWriter json(r.body);
   json.begin_object().key("data").begin_array();
-  for (const auto& g : catalogs_.gateways()->gateways) write_gateway(json, *g, now_ms);
+  // Held while walked: a reload may replace the list meanwhile (a range-for over
+  // gateways()->gateways would walk a freed one; the soak test under ASan saw it).
+  std::shared_ptr<const GatewayList> list = catalogs_.gateways();
+  for (const auto& g : list->gateways) write_gateway(json, *g, now_ms);
   json.end_array();
   json.key("timestamp").integer(now_ms / 1000);
   json.end_object();

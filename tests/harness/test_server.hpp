@@ -39,7 +39,8 @@ class TestServer {
   // in: a test that asks for a refresh right then would find one still running (409).
   void wait_until_idle() {
     auto busy = [this] {
-      for (const auto& g : catalogs().gateways()->gateways)
+      std::shared_ptr<const GatewayList> list = catalogs().gateways();  // held while walked
+      for (const auto& g : list->gateways)
         if (g->fetching()) return true;
       return false;
     };
