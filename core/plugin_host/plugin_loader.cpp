@@ -4,13 +4,14 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstddef>
-#include <cstdlib>
-#include <mutex>
+#include <cstring>
 
 namespace gatehouse {
 namespace fs = std::filesystem;
@@ -36,40 +37,35 @@ std::string dlopen_reason(const std::exception& e) {
                      end == std::string::npos || end < begin ? std::string::npos : end - begin);
 }
 
-constexpr std::string_view shadow_prefix = "gatehouse-plugin-";
-constexpr std::string_view legacy_prefix = "gatehouse-plugins-";  // 0.1's folder per run
-
-// A copy is unlinked as soon as it is mapped; only a crash in between leaves one behind.
-// Those of processes that are gone are removed, once per process, with the folders the
-// first release left behind on every run.
-void remove_stale_shadow_copies(const fs::path& dir) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
-    std::string_view prefix = name.starts_with(legacy_prefix)   ? legacy_prefix
-                              : name.starts_with(shadow_prefix) ? shadow_prefix
-                                                                : std::string_view();
-    if (prefix.empty()) continue;
-    pid_t pid = std::atoi(name.c_str() + prefix.size());
-    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
-  }
-}
-
 // glibc's dlopen of a path it already has open returns the library loaded before, so a
-// rebuilt .so at the same path would never run. Each load opens its own copy instead:
-// <tmp>/gatehouse-plugin-<pid>-<n>-<name>.so.
-fs::path shadow_copy(const fs::path& path) {
-  static std::atomic<uint64_t> counter{0};
-  static std::once_flag cleaned;
-  fs::path dir = fs::temp_directory_path();
-  std::call_once(cleaned, [&] { remove_stale_shadow_copies(dir); });
-  fs::path shadow = dir / (std::string(shadow_prefix) + std::to_string(::getpid()) + "-" +
-                           std::to_string(++counter) + "-" + path.stem().string() + ".so");
-  std::error_code ec;
-  if (!fs::copy_file(path, shadow, fs::copy_options::overwrite_existing, ec))
-    reject(path, "cannot make a private copy to load (" + shadow.string() + "): " + ec.message());
-  return shadow;
+// rebuilt .so at the same path would never run. Each load maps a private copy instead: a
+// memfd, opened as /proc/self/fd/N. Nothing is written where others could meddle or
+// leftovers pile up, and the copy is what is checked and mapped even if the file at
+// `path` changes meanwhile (a partial copy over it, say). Returns the memfd.
+int private_copy(const fs::path& path) {
+  auto fail = [&](const std::string& what) {
+    reject(path, "cannot make a private copy to load: " + what + ": " + std::strerror(errno));
+  };
+  int source = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (source < 0) fail("open");
+  struct stat st {};
+  int copy = ::fstat(source, &st) == 0 ? ::memfd_create("gatehouse-plugin", MFD_CLOEXEC) : -1;
+  off_t offset = 0;
+  while (copy >= 0 && offset < st.st_size) {
+    ssize_t n = ::sendfile(copy, source, &offset, static_cast<size_t>(st.st_size - offset));
+    if (n <= 0) {
+      ::close(copy);
+      copy = -1;
+    }
+  }
+  int error = errno;
+  ::close(source);
+  errno = error;
+  if (copy < 0) fail("copy");
+  return copy;
 }
+
+fs::path proc_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 void check_file(const fs::path& path) {
   std::error_code ec;
@@ -109,13 +105,16 @@ void check_descriptor(const fs::path& path, const gatehouse_plugin* d) {
 }  // namespace
 
 LoadedPlugin::LoadedPlugin(std::unique_ptr<boost::dll::shared_library> library,
-                           const gatehouse_plugin* descriptor, fs::path path)
-    : library_(std::move(library)), descriptor_(descriptor), path_(std::move(path)) {
+                           const gatehouse_plugin* descriptor, fs::path path, int copy)
+    : library_(std::move(library)), descriptor_(descriptor), path_(std::move(path)), copy_(copy) {
   std::error_code ec;
   mtime_ = fs::last_write_time(path_, ec);
 }
 
-LoadedPlugin::~LoadedPlugin() = default;
+LoadedPlugin::~LoadedPlugin() {
+  library_.reset();  // unmapped first; then the number of its copy may be used again
+  if (copy_ >= 0) ::close(copy_);
+}
 
 fs::path PluginDirectory::path_of(std::string_view plugin) const {
   if (plugin.find('/') == std::string_view::npos) return dir / (std::string(plugin) + ".so");
@@ -126,37 +125,35 @@ fs::path PluginDirectory::path_of(std::string_view plugin) const {
 
 std::shared_ptr<const LoadedPlugin> load_plugin(const fs::path& path) {
   check_file(path);
+  int copy = private_copy(path);
+  struct CloseUnlessKept {
+    int& fd;
+    ~CloseUnlessKept() {
+      if (fd >= 0) ::close(fd);
+    }
+  } close_unless_kept{copy};
+  fs::path mapped = proc_path(copy);
+  if (std::optional<std::string> problem = elf_problem(mapped)) reject(path, *problem);
   auto library = std::make_unique<boost::dll::shared_library>();
-  fs::path shadow = shadow_copy(path);
-  // The copy is what dlopen maps, so the copy is what is checked (the file at `path` may
-  // change meanwhile: a partial copy over it, say).
-  if (std::optional<std::string> problem = elf_problem(shadow)) {
-    std::error_code ec;
-    fs::remove(shadow, ec);
-    reject(path, *problem);
-  }
   try {
     // RTLD_LOCAL: two plugins' symbols never collide; RTLD_NOW: a missing symbol fails
     // here, not in the middle of a fetch.
-    library->load(shadow, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
+    library->load(mapped, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
   } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove(shadow, ec);
     std::string reason = dlopen_reason(e);
-    for (size_t at; (at = reason.find(shadow.string())) != std::string::npos;)
-      reason.replace(at, shadow.string().size(), path.string());
+    for (size_t at; (at = reason.find(mapped.string())) != std::string::npos;)
+      reason.replace(at, mapped.string().size(), path.string());
     reject(path, "cannot load: " + reason);
   }
-  // The mapping outlives the name: nothing is left to clean up, even after a crash.
-  std::error_code ec;
-  fs::remove(shadow, ec);
   if (!library->has(GATEHOUSE_PLUGIN_ENTRY_SYMBOL))
     reject(path, std::string("no entry symbol '") + GATEHOUSE_PLUGIN_ENTRY_SYMBOL +
                      "' (is it exported with GATEHOUSE_PLUGIN_EXPORT?)");
   auto entry = library->get<const gatehouse_plugin*()>(GATEHOUSE_PLUGIN_ENTRY_SYMBOL);
   const gatehouse_plugin* descriptor = entry();
   check_descriptor(path, descriptor);
-  return std::make_shared<const LoadedPlugin>(std::move(library), descriptor, path);
+  auto loaded = std::make_shared<const LoadedPlugin>(std::move(library), descriptor, path, copy);
+  copy = -1;  // the plugin keeps it open while mapped
+  return loaded;
 }
 
 }  // namespace gatehouse

@@ -26,8 +26,10 @@ class PluginError : public std::runtime_error {
 // lives, so whatever holds an instance of the plugin holds this too.
 class LoadedPlugin {
  public:
+  // `copy` is the descriptor of the private copy the library was mapped from; it stays
+  // open until the library is unloaded.
   LoadedPlugin(std::unique_ptr<boost::dll::shared_library> library,
-               const gatehouse_plugin* descriptor, std::filesystem::path path);
+               const gatehouse_plugin* descriptor, std::filesystem::path path, int copy = -1);
   ~LoadedPlugin();
   LoadedPlugin(const LoadedPlugin&) = delete;
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
@@ -45,6 +47,7 @@ class LoadedPlugin {
   const gatehouse_plugin* descriptor_;
   std::filesystem::path path_;
   std::filesystem::file_time_type mtime_;
+  int copy_;
 };
 
 // Where a plugin named in config.toml or by the admin API is found.
