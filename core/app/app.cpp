@@ -48,7 +48,7 @@ App::App(Config config, AppOptions options)
       clock_(options.clock ? *options.clock : system_clock()),
       http_(make_http_client(config_.http)),
       catalogs_(config_.gateways, config_.plugins, config_.cache, HostContext{&http_, &clock_}),
-      api_(catalogs_, metrics_, api_settings(config_, options), [this] { return reload(); }),
+      api_(catalogs_, metrics_, api_settings(config_, options), [this] { return reload(false); }),
       server_(make_server(config_, api_, metrics_, options.limits)) {
   if (options.handle_signals) signals_.emplace([this](int signal) { on_signal(signal); });
 }
@@ -77,7 +77,7 @@ void App::stop() {
 void App::on_signal(int signal) {
   if (signal == SIGHUP) {
     log_info("SIGHUP: reloading " + config_.source.string());
-    catalogs_.run_blocking([this] { reload(); });
+    reload_on_signal();
     return;
   }
   log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
@@ -85,7 +85,19 @@ void App::on_signal(int signal) {
   stop();
 }
 
-ReloadReport App::reload() {
+void App::reload_on_signal() {
+  hup_pending_ = true;
+  if (hup_running_.exchange(true)) return;  // the job running now takes this one too
+  catalogs_.run_blocking([this] {
+    do {
+      while (hup_pending_.exchange(false)) reload(true);
+      hup_running_ = false;
+      // A SIGHUP between the last look and now found the job running: take it here.
+    } while (hup_pending_ && !hup_running_.exchange(true));
+  });
+}
+
+ReloadReport App::reload(bool wait) {
   ReloadReport report;
   Config next;
   try {
@@ -98,7 +110,14 @@ ReloadReport App::reload() {
     log_error("reload rejected, nothing changed: " + report.error);
     return report;
   }
-  report.changes = catalogs_.apply(next.gateways, next.plugins);
+  try {
+    report.changes = catalogs_.apply(next.gateways, next.plugins, wait);
+  } catch (const ChangeInProgress& e) {
+    report.error = e.what();
+    report.busy = true;
+    log_warn(std::string("reload not run: ") + e.what());
+    return report;
+  }
   for (const std::string& change : report.changes) log_info("reload: " + change);
   if (report.changes.empty()) log_info("reload: nothing changed");
   return report;

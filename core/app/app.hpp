@@ -58,11 +58,14 @@ class App {
   uint16_t port() const { return server_.port(); }
   CatalogRegistry& catalogs() { return catalogs_; }
   // Re-reads the config file and applies the difference; a config with errors changes
-  // nothing. Blocks (rebinds fetch first). SIGHUP and POST /admin/reload run it.
-  ReloadReport reload();
+  // nothing. Blocks (rebinds fetch first). With `wait` false (POST /admin/reload) it is
+  // refused (busy) while another rebind or reload runs; SIGHUP waits its turn.
+  ReloadReport reload(bool wait);
 
  private:
   void on_signal(int signal);
+  // SIGHUPs that come while one is applied are taken together, once it is done.
+  void reload_on_signal();
 
   Config config_;
   const Clock& clock_;
@@ -72,6 +75,7 @@ class App {
   Api api_;
   HttpServer server_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> hup_pending_{false}, hup_running_{false};
   std::atomic<int> stopped_by_{0};
   std::optional<SignalWatcher> signals_;
 };

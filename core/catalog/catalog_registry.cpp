@@ -109,7 +109,8 @@ SwapRecord CatalogRegistry::rebind(const std::string& name, const std::string& p
   if (!gateway) throw std::invalid_argument("no gateway '" + name + "'");
   if (!is_valid_name(plugin))
     throw std::invalid_argument("plugin must be a plugin NAME (1-64 of a-z 0-9 - _), not a path");
-  std::lock_guard lock(change_mutex_);
+  std::unique_lock lock(change_mutex_, std::try_to_lock);
+  if (!lock) throw ChangeInProgress();
   GatewayConfig next = gateway->binding()->config;
   next.plugin = plugin;
   next.options = std::move(options);
@@ -117,8 +118,12 @@ SwapRecord CatalogRegistry::rebind(const std::string& name, const std::string& p
 }
 
 std::vector<std::string> CatalogRegistry::apply(const std::vector<GatewayConfig>& next,
-                                                PluginDirectory plugins) {
-  std::lock_guard lock(change_mutex_);
+                                                PluginDirectory plugins, bool wait) {
+  std::unique_lock lock(change_mutex_, std::defer_lock);
+  if (wait)
+    lock.lock();
+  else if (!lock.try_lock())
+    throw ChangeInProgress();
   std::vector<std::string> changes;
   std::shared_ptr<const GatewayList> current = gateways_.load();
   auto list = std::make_shared<GatewayList>();

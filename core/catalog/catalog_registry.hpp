@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,15 @@ struct GatewayList {
 // why the new config was refused (then nothing changed).
 struct ReloadReport {
   std::string error;
+  bool busy = false;  // refused because another rebind or reload was running
   std::vector<std::string> changes;
+};
+
+// A rebind or reload was asked for while another ran: one at a time, and a caller that
+// cannot wait is told instead of holding a fetch thread until the other ends.
+class ChangeInProgress : public std::runtime_error {
+ public:
+  ChangeInProgress() : std::runtime_error("another rebind or reload is running; try again") {}
 };
 
 class CatalogRegistry {
@@ -59,11 +68,15 @@ class CatalogRegistry {
   // Binds `gateway` to the plugin NAMED `plugin` in the plugin folder with `options`:
   // loads it, creates it, fetches its catalog, and only then swaps. Blocks. Throws
   // std::invalid_argument for an unknown gateway or a plugin name that is not a name.
+  // Throws ChangeInProgress while another rebind or reload runs.
   SwapRecord rebind(const std::string& gateway, const std::string& plugin, PluginOptions options);
 
   // Applies a config's gateways: added, removed, rebound (plugin, options, or a rebuilt
-  // .so), reconfigured (ttl_s, min_models, aliases). Blocks (rebinds fetch first).
-  std::vector<std::string> apply(const std::vector<GatewayConfig>& next, PluginDirectory plugins);
+  // .so), reconfigured (ttl_s, min_models, aliases). Blocks (rebinds fetch first). With
+  // `wait` false, throws ChangeInProgress while another rebind or reload runs; with it
+  // true, waits for that to end.
+  std::vector<std::string> apply(const std::vector<GatewayConfig>& next, PluginDirectory plugins,
+                                 bool wait);
 
  private:
   GatewayBinding bind(const GatewayConfig& config, const PluginDirectory& plugins) const;

@@ -137,6 +137,8 @@ ApiResponse Api::rebind(const RouteCall& call) const {
       return swap_answer(*gateway, catalogs_.rebind(gateway->name(), plugin, options));
     } catch (const std::invalid_argument& e) {
       return admin_error(400, e.what());
+    } catch (const ChangeInProgress& e) {
+      return admin_error(409, e.what());
     }
   });
 }
@@ -169,6 +171,7 @@ ApiResponse Api::reload(const RouteCall&) const {
   if (!reload_) return admin_error(404, "this server has no config file to reload");
   return later([this] {
     ReloadReport report = reload_();
+    if (report.busy) return admin_error(409, report.error);
     if (!report.error.empty())
       return admin_error(400, "config rejected, nothing changed: " + report.error);
     ApiResponse r;

@@ -64,20 +64,20 @@ class Reload : public ::testing::Test {
   std::future<test::HttpResult> held_refresh(test::TestServer& server) {
     server.wait_until_idle();
     std::ofstream(hold_) << "hold\n";
-    auto started = [&] {
-      std::ifstream in(log_);
-      return std::count(std::istreambuf_iterator<char>(in), {}, '\n');
-    };
-    long before = started();
+    long before = fetches_started();
     auto refresh = std::async(std::launch::async, [&server] {
       return test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh",
                                 {{"Authorization", "Bearer " + token}});
     });
-    for (int i = 0; i < 1000 && started() == before; ++i) std::this_thread::sleep_for(5ms);
-    EXPECT_EQ(started(), before + 1) << "the refresh is in the plugin, held";
+    for (int i = 0; i < 1000 && fetches_started() == before; ++i) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(fetches_started(), before + 1) << "the refresh is in the plugin, held";
     return refresh;
   }
   void release() const { std::filesystem::remove(hold_); }
+  long fetches_started() const {
+    std::ifstream in(log_);
+    return std::count(std::istreambuf_iterator<char>(in), {}, '\n');
+  }
 
   static test::HttpResult reload(const test::TestServer& s) {
     return test::http_request(s.port(), "POST", "/admin/reload",
@@ -220,6 +220,34 @@ TEST_F(Reload, ASecondRefreshWhileOneRunsIsAConflictNotAQueue) {
   EXPECT_EQ(r.status, 200u) << r.body;
   release();
   EXPECT_EQ(first.get().status, 200u);
+}
+
+// Review of B2: rebinds and reloads queued on the change lock, each holding a fetch thread
+// for as long as a hanging fetch took. One runs; the others are told so at once.
+TEST_F(Reload, ARebindOrReloadWhileARebindRunsIsAConflict) {
+  write_config(held_fetches());
+  test::TestServer server(load_config(file()), {}, token);
+  ASSERT_EQ(total(server, "hug"), 5);
+  server.wait_until_idle();
+  std::ofstream(hold_) << "hold\n";
+  test::Headers auth{{"Authorization", "Bearer " + token}};
+  std::string body = R"({"plugin": "fix", "options": {"file": ")" +
+                     test::test_data("hub_list_50.json").string() + R"(", "hold_while": ")" +
+                     hold_.string() + R"(", "log_file": ")" + log_.string() + R"("}})";
+  long before = fetches_started();
+  auto first = std::async(std::launch::async, [&] {
+    return test::http_request(server.port(), "PUT", "/admin/gateways/hug/plugin", auth, body);
+  });
+  for (int i = 0; i < 1000 && fetches_started() == before; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(fetches_started(), before + 1) << "the first rebind is in its fetch, held";
+  auto second = test::http_request(server.port(), "PUT", "/admin/gateways/hug/plugin", auth, body);
+  EXPECT_EQ(second.status, 409u) << second.body;
+  EXPECT_NE(second.body.find("another rebind or reload is running"), std::string::npos);
+  auto reloaded = reload(server);
+  EXPECT_EQ(reloaded.status, 409u) << reloaded.body;
+  release();
+  EXPECT_EQ(first.get().status, 200u);
+  EXPECT_EQ(total(server, "hug"), 50);
 }
 
 // A new TTL keeps the plugin instance: a refresh running on it still counts.
