@@ -118,6 +118,10 @@ ReloadReport App::reload(bool wait) {
     log_warn(std::string("reload not run: ") + e.what());
     return report;
   }
+  // Said, not silently dropped: the client is made once. ([server] is not compared: the
+  // command line may override what the file says.)
+  if (!(next.http == config_.http))
+    report.changes.push_back("[http] changed: applies at the next restart");
   for (const std::string& change : report.changes) log_info("reload: " + change);
   if (report.changes.empty()) log_info("reload: nothing changed");
   return report;

@@ -105,9 +105,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(ApiResponse r) {
     metrics_.record(r.route, r.status, SteadyClock::now() - started_);
     if (!head_) return write(message<http::string_body>(r, std::move(r.body)));
-    // HEAD: the headers GET would send, Content-Length included, and no body.
+    // HEAD: the headers GET would send, Content-Length included, and no body. (A 304,
+    // 204 or 1xx has no Content-Length: nor does its HEAD.)
     auto res = message<http::empty_body>(r, {});
-    res->content_length(r.body.size());
+    if (r.status != 304 && r.status != 204 && r.status >= 200) res->content_length(r.body.size());
     write(res);
   }
 

@@ -23,11 +23,11 @@ ListenAddress parse_listen_address(std::string_view text, std::string_view what)
   }
   // The server listens on an address, never a name: a name would be resolved (and could
   // fail) only at bind time, far from the config line that holds it.
-  std::string literal(host);
+  std::string literal(host.substr(0, host.find('%')));  // fe80::1%eth0: the zone aside
   unsigned char parsed[16];
-  if (literal.find('\0') != std::string::npos ||
-      inet_pton(literal.find(':') == std::string::npos ? AF_INET : AF_INET6, literal.c_str(),
-                parsed) != 1)
+  bool v6 = literal.find(':') != std::string::npos;
+  if (host.find('\0') != std::string::npos || (!v6 && literal.size() != host.size()) ||
+      inet_pton(v6 ? AF_INET6 : AF_INET, literal.c_str(), parsed) != 1)
     throw bad();
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);

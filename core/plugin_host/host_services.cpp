@@ -25,7 +25,10 @@ LogLevel level_from_abi(int32_t level) {
 }  // namespace
 
 HostServices::HostServices(std::string gateway, PluginOptions options, HostContext context)
-    : gateway_(std::move(gateway)), options_(std::move(options)), context_(context) {
+    : gateway_(std::move(gateway)),
+      options_(std::move(options)),
+      context_(context),
+      call_started_ms_(context.clock->now_unix_ms()) {
   table_ = {};
   table_.struct_size = sizeof table_;
   table_.abi_major = GATEHOUSE_ABI_MAJOR;
@@ -69,7 +72,7 @@ int64_t HostServices::now_unix_ms(void* context) {
 }
 
 void HostServices::begin_call() {
-  call_started_ = std::chrono::steady_clock::now();
+  call_started_ms_ = context_.clock->now_unix_ms();
   std::lock_guard lock(origin_mutex_);
   trusted_origin_.clear();
 }
@@ -77,7 +80,7 @@ void HostServices::begin_call() {
 std::chrono::milliseconds HostServices::time_left(uint32_t asked_ms) const {
   using namespace std::chrono;
   const HttpClientSettings& settings = context_.http->settings();
-  auto spent = duration_cast<milliseconds>(steady_clock::now() - call_started_.load());
+  auto spent = milliseconds(std::max<int64_t>(0, context_.clock->now_unix_ms() - call_started_ms_));
   if (spent >= settings.fetch_timeout)
     throw HttpError(
         HttpError::Kind::timeout,

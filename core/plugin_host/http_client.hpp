@@ -27,6 +27,8 @@ struct HttpClientSettings {
   int max_retries = 4;                        // on 429, 5xx and network errors
   std::chrono::milliseconds retry_base{500};  // backoff 0.5 s, 1 s, 2 s, ... unless told
   std::filesystem::path ca_file;              // trusted besides the system store
+
+  bool operator==(const HttpClientSettings&) const = default;
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;

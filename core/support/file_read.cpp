@@ -9,7 +9,11 @@
 namespace gatehouse {
 
 std::string read_regular_file(const std::filesystem::path& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  // Looked at before it is opened: opening a device or a FIFO can have effects of its own.
+  struct stat first {};
+  if (::stat(path.c_str(), &first) != 0) throw FileError(std::strerror(errno));
+  if (!S_ISREG(first.st_mode)) throw FileError("not a regular file");
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) throw FileError(std::strerror(errno));
   struct Closer {
     int fd;

@@ -62,15 +62,22 @@ std::string printable(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string valid = to_valid_utf8(text), out;
   out.reserve(valid.size());
-  for (char c : valid) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u != 0x7f) {
-      out.push_back(c);
-      continue;
-    }
+  auto escape = [&](unsigned char u) {
     out.append("\\x");
     out.push_back(hex[u >> 4]);
     out.push_back(hex[u & 0xf]);
+  };
+  for (size_t i = 0; i < valid.size(); ++i) {
+    auto u = static_cast<unsigned char>(valid[i]);
+    bool c1 = u == 0xC2 && i + 1 < valid.size() &&  // U+0080..U+009F: CSI, NEL and kin
+              static_cast<unsigned char>(valid[i + 1]) < 0xA0;
+    if (u < 0x20 || u == 0x7f || u == '\\') {
+      escape(u);  // a backslash too, so that "\x0a" in the text cannot pass for a newline
+    } else if (c1) {
+      escape(static_cast<unsigned char>(valid[++i]));
+    } else {
+      out.push_back(valid[i]);
+    }
   }
   return out;
 }

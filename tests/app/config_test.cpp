@@ -148,6 +148,8 @@ TEST(Config, BadListenAddressesAreRejected) {
     std::string e = error_of(std::string("[server]\nlisten = \"") + listen + "\"\n");
     EXPECT_NE(e.find("2:10: server.listen must be IP:PORT"), std::string::npos) << listen << e;
   }
+  EXPECT_EQ(parse_listen_address("[fe80::1%eth0]:80", "x").host, "fe80::1%eth0") << "a zone";
+  EXPECT_THROW(parse_listen_address("127.0.0.1%eth0:80", "x"), std::invalid_argument);
   ListenAddress v6 = parse_listen_address("[::1]:8080", "x");
   EXPECT_EQ(v6.host, "::1");
   EXPECT_EQ(v6.port, 8080);

@@ -164,6 +164,14 @@ TEST_F(Reload, AConfigWithoutGatewaysOrWithAnotherCacheIsRefusedWhole) {
   EXPECT_NE(moved.body.find("[cache] changed"), std::string::npos) << moved.body;
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "elsewhere"));
   EXPECT_EQ(total(server, "hug"), 5);
+
+  // What a reload cannot apply, it says: [http] waits for a restart.
+  write_config("");
+  std::ofstream(file(), std::ios::app) << "[http]\ntimeout_ms = 5000\n";
+  auto later = reload(server);
+  EXPECT_EQ(later.status, 200u) << later.body;
+  EXPECT_NE(later.body.find("[http] changed: applies at the next restart"), std::string::npos)
+      << later.body;
 }
 
 TEST_F(Reload, ARebuiltPluginFileIsRebound) {

@@ -68,6 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string target = in.ConsumeRandomLengthString(400);
   std::string if_none_match = in.ConsumeRandomLengthString(80);
   std::string authorization = in.ConsumeBool() ? "Bearer token" : in.ConsumeRandomLengthString(40);
+  // A cache clear would forget the only catalog (no plugin refetches it) for the rest of
+  // the run, and later inputs would depend on earlier ones: it is fuzzed without the token.
+  if (method == "DELETE") authorization = "Bearer not-the-token";
   ApiRequest request;
   request.method = method;
   request.target = target;

@@ -21,6 +21,10 @@ TEST(Log, ControlBytesAndInvalidUtf8AreWrittenHarmlessly) {
 
 TEST(Log, PrintableKeepsUtf8AndEscapesOnlyControls) {
   EXPECT_EQ(printable("Qwen2.5 Ω\t\x7f"), "Qwen2.5 Ω\\x09\\x7f");
+  EXPECT_EQ(printable("csi \xC2\x9B"
+                      "31m, nel \xC2\x85, nbsp \xC2\xA0"),
+            "csi \\x9b31m, nel \\x85, nbsp \xC2\xA0");
+  EXPECT_EQ(printable("a\\x0a"), "a\\x5cx0a") << "no escape can be forged";
 }
 
 }  // namespace
