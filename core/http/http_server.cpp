@@ -39,7 +39,16 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(limits_.header_bytes));
     parser_->body_limit(limits_.body_bytes);
-    stream_.expires_after(served_ ? limits_.idle_timeout : limits_.read_timeout);
+    // Until a request begins, idle_timeout: a connection that says nothing must not hold a
+    // descriptor long. Once it has begun, read_timeout for the whole of it.
+    stream_.expires_after(limits_.idle_timeout);
+    http::async_read_some(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::on_begun, shared_from_this()));
+  }
+
+  void on_begun(beast::error_code ec, size_t bytes) {
+    if (ec || parser_->is_done()) return on_read(ec, bytes);
+    stream_.expires_after(limits_.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -135,7 +144,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(beast::error_code ec, size_t) {
     response_.reset();
-    served_ = true;
     if (ec || !keep_alive_) return close();
     read();
   }
@@ -157,7 +165,6 @@ class Session : public std::enable_shared_from_this<Session> {
   SteadyClock::time_point started_;
   bool keep_alive_ = false;
   bool head_ = false;
-  bool served_ = false;  // a request was answered: the next read is a kept-alive wait
   unsigned version_ = 11;
 };
 
@@ -191,6 +198,7 @@ struct HttpServer::Impl {
       if (!ec) std::make_shared<Session>(std::move(s), api, metrics, limits)->start();
       if (!out_of_resources(ec)) return accept();
       // The connection waits in the backlog until a session closes and frees a descriptor.
+      metrics.record_accept_pause();
       accept_pause.expires_after(limits.accept_backoff);
       accept_pause.async_wait([this](beast::error_code waited) {
         if (!waited) accept();

@@ -16,8 +16,8 @@ struct ServerLimits {
   size_t header_bytes = 8 * 1024;  // request line + headers
   size_t body_bytes = 64 * 1024;
   std::chrono::milliseconds read_timeout{15000};  // per request, so a slow client lets go
-  // A kept-alive connection waits this long for its next request: idle connections must
-  // not hold every file descriptor.
+  // A connection waits this long for a request to begin (its first, or its next one when
+  // kept alive): idle connections must not hold every file descriptor.
   std::chrono::milliseconds idle_timeout{5000};
   // After accept fails for want of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM), this long
   // before the next try, instead of a core spinning on the error.

@@ -54,6 +54,10 @@ void HttpMetrics::append_prometheus(std::string& out) const {
          seconds_text(static_cast<double>(latency_sum_ns_.load(std::memory_order_relaxed)) / 1e9) +
          "\n";
   out += "gatehouse_http_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
+  append_metric_header(out, "gatehouse_http_accept_pauses_total", "counter",
+                       "Times accepting waited for a free descriptor (EMFILE, ENFILE, ...).");
+  out += "gatehouse_http_accept_pauses_total " +
+         std::to_string(accept_pauses_.load(std::memory_order_relaxed)) + "\n";
 }
 
 void append_metric_header(std::string& out, std::string_view name, std::string_view type,

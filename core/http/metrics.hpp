@@ -15,6 +15,8 @@ namespace gatehouse {
 class HttpMetrics {
  public:
   void record(Route route, unsigned status, std::chrono::nanoseconds latency);
+  // The acceptor waited for want of descriptors or memory (EMFILE and kin).
+  void record_accept_pause() { accept_pauses_.fetch_add(1, std::memory_order_relaxed); }
   // Appends the Prometheus text of requests by route and status and the latency histogram.
   void append_prometheus(std::string& out) const;
 
@@ -28,6 +30,7 @@ class HttpMetrics {
   std::array<std::array<std::atomic<uint64_t>, statuses.size()>, route_count> requests_{};
   std::array<std::atomic<uint64_t>, buckets_s.size() + 1> latency_buckets_{};  // last: +Inf
   std::atomic<uint64_t> latency_sum_ns_{0};
+  std::atomic<uint64_t> accept_pauses_{0};
 };
 
 // Appends one "# HELP / # TYPE" header.

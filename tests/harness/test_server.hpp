@@ -4,6 +4,8 @@
 #include "app/app.hpp"
 #include "harness/paths.hpp"
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <thread>
 
@@ -46,6 +48,7 @@ class TestServer {
     };
     for (int i = 0; i < 2000 && busy(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (busy()) ADD_FAILURE() << "a gateway still fetches after 10 s";
   }
 
  private:
