@@ -12,14 +12,14 @@ using sv = std::string_view;
 
 sv string_or_absent(od::value v) {
   sv s;
-  return v.get_string().get(s) == simdjson::SUCCESS ? s : sv();
+  return gatehouse::found(v.get_string().get(s)) ? s : sv();
 }
 
 std::optional<int64_t> integer_or_absent(od::value v) {
   int64_t i;
-  if (v.get_int64().get(i) == simdjson::SUCCESS) return i;
+  if (gatehouse::found(v.get_int64().get(i))) return i;
   double d;  // some counters arrive as 1.0e3 or 12.0
-  if (v.get_double().get(d) == simdjson::SUCCESS && d >= 0 && d < 9.2e18)
+  if (gatehouse::found(v.get_double().get(d)) && d >= 0 && d < 9.2e18)
     return static_cast<int64_t>(d);
   return std::nullopt;
 }
@@ -27,9 +27,9 @@ std::optional<int64_t> integer_or_absent(od::value v) {
 // safetensors / gguf: {"parameters": {...}, "total": n}
 std::optional<int64_t> total_of(od::value v) {
   od::object o;
-  if (v.get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
+  if (!gatehouse::found(v.get_object().get(o))) return std::nullopt;
   od::value total;
-  if (o.find_field_unordered("total").get(total) != simdjson::SUCCESS) return std::nullopt;
+  if (!gatehouse::found(o.find_field_unordered("total").get(total))) return std::nullopt;
   return integer_or_absent(total);
 }
 
@@ -47,28 +47,32 @@ void append_providers(od::value v, std::string& out) {
   };
   od::object by_name;
   od::array list;
-  if (v.get_object().get(by_name) == simdjson::SUCCESS) {
+  if (gatehouse::found(v.get_object().get(by_name))) {
     for (auto field : by_name) {
       sv name, status;
       od::value entry;
-      if (field.unescaped_key().get(name) || field.value().get(entry)) continue;
+      if (!gatehouse::found(field.unescaped_key().get(name)) ||
+          !gatehouse::found(field.value().get(entry)))
+        continue;
       od::object details;
-      if (entry.get_object().get(details) == simdjson::SUCCESS) {
+      if (gatehouse::found(entry.get_object().get(details))) {
         od::value s;
-        if (details.find_field_unordered("status").get(s) == simdjson::SUCCESS)
+        if (gatehouse::found(details.find_field_unordered("status").get(s)))
           status = string_or_absent(s);
       }
       add(name, status);
     }
-  } else if (v.get_array().get(list) == simdjson::SUCCESS) {
+  } else if (gatehouse::found(v.get_array().get(list))) {
     for (auto item : list) {
       od::object o;
-      if (item.get_object().get(o) != simdjson::SUCCESS) continue;
+      if (!gatehouse::found(item.get_object().get(o))) continue;
       sv provider, status;
       for (auto field : o) {
         sv key;
         od::value value;
-        if (field.unescaped_key().get(key) || field.value().get(value)) continue;
+        if (!gatehouse::found(field.unescaped_key().get(key)) ||
+            !gatehouse::found(field.value().get(value)))
+          continue;
         if (key == "provider") provider = string_or_absent(value);
         if (key == "status") status = string_or_absent(value);
       }
@@ -87,7 +91,7 @@ struct Record {
 
 void read_gated(od::value v, Record& r) {
   bool b;
-  if (v.get_bool().get(b) == simdjson::SUCCESS) {
+  if (gatehouse::found(v.get_bool().get(b))) {
     r.gated = b;
     return;
   }
@@ -146,7 +150,7 @@ size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on
     } else if (type == od::json_type::array) {
       for (od::value item : doc.get_array()) {
         od::object record;
-        if (item.get_object().get(record) == simdjson::SUCCESS)
+        if (gatehouse::found(item.get_object().get(record)))
           emit_record(record, on_model, emitted);
         else
           ++skipped_;  // not a model record at all
@@ -191,7 +195,7 @@ void HubNormalizer::emit_record(od::object record, const OnModel& on_model, size
       read_gated(v, r);
     else if (key == "private") {
       bool b;
-      if (v.get_bool().get(b) == simdjson::SUCCESS) r.is_private = b;
+      if (gatehouse::found(v.get_bool().get(b))) r.is_private = b;
     } else if (key == "safetensors")
       r.num_parameters = total_of(v);
     else if (key == "gguf")
@@ -200,10 +204,10 @@ void HubNormalizer::emit_record(od::object record, const OnModel& on_model, size
       append_providers(v, providers_);
     else if (key == "tags") {
       od::array tags;
-      if (v.get_array().get(tags) == simdjson::SUCCESS)
+      if (gatehouse::found(v.get_array().get(tags)))
         for (auto tag : tags) {
           sv s;
-          if (tag.get_string().get(s) == simdjson::SUCCESS) tags_.push_back(s);
+          if (gatehouse::found(tag.get_string().get(s))) tags_.push_back(s);
         }
     }
   }

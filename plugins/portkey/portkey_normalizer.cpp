@@ -14,17 +14,17 @@ const std::vector<std::string> text_only = {"text"};
 sv string_or_empty(od::object& o, sv key) {
   sv s;
   od::value v;
-  if (o.find_field_unordered(key).get(v) != simdjson::SUCCESS) return {};
-  return v.get_string().get(s) == simdjson::SUCCESS ? s : sv();
+  if (!gatehouse::found(o.find_field_unordered(key).get(v))) return {};
+  return gatehouse::found(v.get_string().get(s)) ? s : sv();
 }
 
 std::vector<std::string> strings_of(od::object& o, sv key) {
   std::vector<std::string> out;
   od::array a;
-  if (o.find_field_unordered(key).get_array().get(a) != simdjson::SUCCESS) return out;
+  if (!gatehouse::found(o.find_field_unordered(key).get_array().get(a))) return out;
   for (auto item : a) {
     sv s;
-    if (item.get_string().get(s) == simdjson::SUCCESS && !s.empty()) out.emplace_back(s);
+    if (gatehouse::found(item.get_string().get(s)) && !s.empty()) out.emplace_back(s);
   }
   return out;
 }
@@ -59,8 +59,8 @@ void PortkeyNormalizer::collect(od::object entry, std::vector<Model>& models) {
   if (fresh) {
     Model m{std::string(id), lower, {}, {}, {}, {}};
     od::object architecture;
-    if (entry.find_field_unordered("architecture").get_object().get(architecture) ==
-        simdjson::SUCCESS) {
+    if (gatehouse::found(
+            entry.find_field_unordered("architecture").get_object().get(architecture))) {
       m.inputs = strings_of(architecture, "input_modalities");
       m.outputs = strings_of(architecture, "output_modalities");
     }
@@ -80,7 +80,7 @@ size_t PortkeyNormalizer::normalize(sv bytes, sv where, const OnModel& on_model)
     od::object root = doc.get_object();
     for (od::value item : root.find_field_unordered("data").get_array()) {
       od::object entry;
-      if (item.get_object().get(entry) == simdjson::SUCCESS) collect(entry, models);
+      if (gatehouse::found(item.get_object().get(entry))) collect(entry, models);
     }
   });
 

@@ -128,6 +128,17 @@ TEST(PortkeyNormalize, WhatIsNotAModelListFailsWithTheOffset) {
   EXPECT_EQ(test::normalize(p, "[1,2]").result.status, GATEHOUSE_ERR_PARSE);
 }
 
+// Found by fuzz_portkey_normalize: after simdjson reported the broken bytes the normalizer
+// read on, and simdjson dereferenced a null parser (UBSan). Broken bytes are a PARSE error.
+TEST(PortkeyNormalize, BytesThatBreakMidDocumentAreAParseErrorNotACrash) {
+  PluginInstance p = portkey();
+  auto e = test::normalize(p, test::read_bytes(test::test_data("portkey_spliced.json")));
+  EXPECT_EQ(e.result.status, GATEHOUSE_ERR_PARSE) << e.result.message;
+  EXPECT_NE(e.result.message.find("the input is not a Portkey model list at byte "),
+            std::string::npos)
+      << e.result.message;
+}
+
 TEST(PortkeyFetch, SendsTheKeyFromItsVariable) {
   std::string body = recording();
   FakeUpstream fake([&](const SeenRequest&) { return CannedReply{200, {}, body}; });

@@ -14,6 +14,21 @@
 
 namespace gatehouse {
 
+// For a field or value taken when it is there with the expected type: true on success;
+// false when it is missing, of another type, or a number out of range. Any other error
+// means broken bytes, after which simdjson's iterator must not be used (it dereferences a
+// null parser), so it is thrown, for JsonReader::read to report with its byte offset.
+inline bool found(simdjson::error_code error) {
+  switch (error) {
+    case simdjson::SUCCESS: return true;
+    case simdjson::NO_SUCH_FIELD:
+    case simdjson::INCORRECT_TYPE:
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE: return false;
+    default: throw simdjson::simdjson_error(error);
+  }
+}
+
 class JsonReader {
  public:
   // Iterates `bytes` and hands the document to body(simdjson::ondemand::document&). A
