@@ -176,6 +176,11 @@ std::chrono::microseconds cpu_used() {
 // Hardening B12: out of file descriptors (ulimit -n 64, 100 idle connections) the acceptor
 // spun a core on EMFILE and new clients timed out.
 TEST_F(HttpServerLimits, OutOfDescriptorsTheAcceptorWaitsInsteadOfSpinning) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check tests memory with a pipe: with no descriptor left it fails and calls
+  // sound objects invalid (seen 1 run in 20 to 40 here). The release preset runs this test.
+  GTEST_SKIP() << "needs free descriptors for the sanitizers' own checks";
+#endif
   ASSERT_EQ(test::http_get(server_.port(), "/healthz").status, 200u);
   rlimit before{};
   getrlimit(RLIMIT_NOFILE, &before);
