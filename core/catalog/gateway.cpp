@@ -18,10 +18,6 @@ Gateway::Gateway(GatewayBinding binding, CacheSettings cache, const Clock& clock
       cache_(name_, std::move(cache), clock, std::move(publish)),
       binding_(std::make_shared<const GatewayBinding>(std::move(binding))) {}
 
-bool Gateway::expired(int64_t fetched_at_ms, int64_t now_ms) const {
-  return expired_at(fetched_at_ms, binding()->config.ttl_s, now_ms);
-}
-
 void Gateway::refresh_if_due(int64_t now_ms) {
   std::shared_ptr<const GatewayBinding> b = binding();
   if (cache_.fetching() || !b->plugin.instance || !cache_.due(b->config.ttl_s, now_ms)) return;

@@ -45,8 +45,6 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // The binding in force; a rebind replaces it, holders keep the one they took.
   std::shared_ptr<const GatewayBinding> binding() const { return binding_.load(); }
   std::shared_ptr<const Catalog> catalog() const { return cache_.catalog(); }
-  // Whether data fetched at fetched_at_ms is past this gateway's TTL.
-  bool expired(int64_t fetched_at_ms, int64_t now_ms) const;
   GatewayCounters& counters() { return cache_.counters(); }
   bool fetching() const { return cache_.fetching(); }
   bool fetch_worth_waiting_for() const { return cache_.fetch_worth_waiting_for(); }

@@ -68,7 +68,6 @@ class GatewayCache {
   // Unix ms before which no fetch starts; 0 when no backoff holds.
   int64_t retry_at_ms() const { return next_retry_ms_.load(); }
   GatewayCounters& counters() { return counters_; }
-  const GatewayCounters& counters() const { return counters_; }
   GatewayStatus status(int64_t ttl_s, int64_t now_ms) const;
 
  private:

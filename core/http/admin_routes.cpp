@@ -104,12 +104,10 @@ ApiResponse later(std::function<ApiResponse()> work) {
   return r;
 }
 
-// The gateway the route's {name} names, or nothing (then the answer is a 404 naming it).
-std::shared_ptr<Gateway> named_gateway(const CatalogRegistry& catalogs, const RouteCall& call,
-                                       ApiResponse& not_found) {
+// The gateway the route's {name} names; a 404 naming it when there is none.
+std::shared_ptr<Gateway> named_gateway(const CatalogRegistry& catalogs, const RouteCall& call) {
   std::shared_ptr<Gateway> gateway = catalogs.find(call.args.front());
-  if (!gateway)
-    not_found = admin_error(404, "no gateway '" + call.args.front().substr(0, 64) + "'");
+  if (!gateway) throw NotFound("no gateway '" + call.args.front().substr(0, 64) + "'");
   return gateway;
 }
 
@@ -128,9 +126,7 @@ std::optional<ApiResponse> Api::refuse_admin(const ApiRequest& req) const {
 }
 
 ApiResponse Api::rebind(const RouteCall& call) const {
-  ApiResponse not_found;
-  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call, not_found);
-  if (!gateway) return not_found;
+  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call);
   auto [plugin, options] = rebind_body(call.request.body);
   return later([this, gateway, plugin = plugin, options = options] {
     try {
@@ -144,9 +140,7 @@ ApiResponse Api::rebind(const RouteCall& call) const {
 }
 
 ApiResponse Api::refresh(const RouteCall& call) const {
-  ApiResponse not_found;
-  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call, not_found);
-  if (!gateway) return not_found;
+  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call);
   return later([gateway] {
     FetchOutcome outcome = gateway->refresh_now();
     if (outcome.result == FetchResult::busy) return admin_error(409, outcome.detail);
@@ -159,9 +153,7 @@ ApiResponse Api::refresh(const RouteCall& call) const {
 }
 
 ApiResponse Api::clear_cache(const RouteCall& call) const {
-  ApiResponse not_found;
-  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call, not_found);
-  if (!gateway) return not_found;
+  std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call);
   gateway->clear();
   return gateway_answer(*gateway, [](JsonWriter& json) { json.key("cleared").boolean(true); });
 }

@@ -88,6 +88,8 @@ ApiResponse Api::handle(const ApiRequest& req) const {
     return (*match.handler)(RouteCall{req, std::move(match.args), decode_params(*parsed)});
   } catch (const BadRequest& e) {
     return json_error(400, match.route, e.what());
+  } catch (const NotFound& e) {
+    return json_error(404, match.route, e.what());
   }
 }
 

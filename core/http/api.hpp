@@ -33,8 +33,6 @@ class Api {
   ApiResponse handle(const ApiRequest& request) const;
   // Runs a deferred answer on the fetch threads and hands the response to `done` there.
   void run_blocking(std::function<ApiResponse()> work, std::function<void(ApiResponse)> done) const;
-  // "METHOD /pattern" of every route served, public and admin.
-  std::vector<std::string> routes() const { return router_.describe(); }
 
  private:
   struct RouteSpec;

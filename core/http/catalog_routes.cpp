@@ -108,12 +108,13 @@ Freshness account(const Scope& scope, int64_t now_ms, ApiResponse& r) {
       f.gateways.emplace_back(g->name(), absent_state(*g, now_ms));
       continue;
     }
-    bool expired = g->expired(*fetched_at, now_ms);
+    int64_t ttl_s = g->binding()->config.ttl_s;
+    bool expired = expired_at(*fetched_at, ttl_s, now_ms);
     f.stale = f.stale || expired;
     ++(expired ? g->counters().stale_serves : g->counters().cache_hits);
     f.gateways.emplace_back(g->name(), expired ? "stale" : "fresh");
     if (!expired)  // then 0 < fetched_at <= now: no overflow
-      max_age_s = std::min(max_age_s, g->binding()->config.ttl_s - (now_ms - *fetched_at) / 1000);
+      max_age_s = std::min(max_age_s, ttl_s - (now_ms - *fetched_at) / 1000);
   }
   if (f.stale || partial || max_age_s == INT64_MAX) max_age_s = 0;
   r.headers.emplace_back("Cache-Control",
@@ -197,9 +198,7 @@ ApiResponse Api::model(const RouteCall& call) const {
   if (auto wait = not_ready(scope, Route::model, req, settings_.first_fetch_wait, now_ms))
     return std::move(*wait);
   const ModelRecord* m = scope.catalog->find(id);
-  if (!m)
-    return json_error(404, Route::model,
-                      "no model '" + id.substr(0, 200) + "' in gateway '" + scope.label + "'");
+  if (!m) throw NotFound("no model '" + id.substr(0, 200) + "' in gateway '" + scope.label + "'");
   ApiResponse r;
   r.route = Route::model;
   account(scope, now_ms, r);

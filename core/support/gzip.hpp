@@ -21,7 +21,6 @@ bool gunzip(std::string_view data, size_t limit, std::string& out);
 class DeflatedPart {
  public:
   explicit DeflatedPart(std::string_view text);
-  size_t compressed_size() const { return deflated_.size(); }
 
  private:
   friend std::string gzip_join(std::span<const DeflatedPart* const>, std::string_view);

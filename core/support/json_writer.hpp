@@ -70,8 +70,6 @@ class JsonWriter {
   // A complete JSON value the caller vouches for (a model's rendered JSON, say).
   JsonWriter& raw(std::string_view json);
 
-  std::string& out() { return out_; }
-
  private:
   // A comma unless this is the first thing in an object or array, or after a key.
   void separate() {
