@@ -1,8 +1,10 @@
 #include "catalog/model_record.hpp"
 
 #include "support/json_writer.hpp"
+#include "support/utf8.hpp"
 
 #include <simdjson.h>
+#include <gatehouse/price.hpp>
 #include <gatehouse/text.hpp>
 
 #include <cstddef>
@@ -76,9 +78,18 @@ class Renderer {
 
   void pricing() {
     json_.key("pricing").begin_object();
-    text("prompt", view_or_absent(model_.pricing_prompt));
-    text("completion", view_or_absent(model_.pricing_completion));
+    price("prompt", model_.pricing_prompt);
+    price("completion", model_.pricing_completion);
     json_.end_object();
+  }
+
+  // Every price a client reads is USD per token as decimal text, or null: one plugin's
+  // "1e-7" or "$0.10" must not reach a client that sorts offers by price.
+  void price(std::string_view field, gatehouse_str value) {
+    if (value.data && !price::is_decimal_text(view(value)))
+      invalid("pricing_" + std::string(field) + " is not decimal text in USD per token (like " +
+              "\"0.0000026\"): '" + to_valid_utf8(one_line_prefix(view(value), 40)) + "'");
+    text(field, view_or_absent(value));
   }
 
   void metrics() {

@@ -10,19 +10,8 @@ namespace {
 namespace od = simdjson::ondemand;
 using sv = std::string_view;
 
-sv string_or_absent(od::value v) {
-  sv s;
-  return gatehouse::found(v.get_string().get(s)) ? s : sv();
-}
-
-std::optional<int64_t> integer_or_absent(od::value v) {
-  int64_t i;
-  if (gatehouse::found(v.get_int64().get(i))) return i;
-  double d;  // some counters arrive as 1.0e3 or 12.0
-  if (gatehouse::found(v.get_double().get(d)) && d >= 0 && d < 9.2e18)
-    return static_cast<int64_t>(d);
-  return std::nullopt;
-}
+using gatehouse::integer_or_absent;
+using gatehouse::string_or_absent;
 
 // safetensors / gguf: {"parameters": {...}, "total": n}
 std::optional<int64_t> total_of(od::value v) {
@@ -202,14 +191,8 @@ void HubNormalizer::emit_record(od::object record, const OnModel& on_model, size
       r.gguf_parameters = total_of(v);
     else if (key == "inferenceProviderMapping")
       append_providers(v, providers_);
-    else if (key == "tags") {
-      od::array tags;
-      if (gatehouse::found(v.get_array().get(tags)))
-        for (auto tag : tags) {
-          sv s;
-          if (gatehouse::found(tag.get_string().get(s))) tags_.push_back(s);
-        }
-    }
+    else if (key == "tags")
+      gatehouse::append_strings(v, tags_);
   }
   if (r.id.empty()) r.id = r.model_id;
   if (r.id.empty()) {

@@ -98,6 +98,16 @@ TEST(ModelRecord, RejectsWhatItCannotVouchFor) {
   m.input_modality_count = 1;
   EXPECT_EQ(error_of(m), "model 'a/b': input_modalities holds an empty string");
   m.input_modality_count = 0;
+  m.pricing_prompt = str("1e-7");
+  EXPECT_EQ(error_of(m),
+            "model 'a/b': pricing_prompt is not decimal text in USD per token (like "
+            "\"0.0000026\"): '1e-7'");
+  m.pricing_prompt = str("0.0000001");
+  m.pricing_completion = str("-1");
+  EXPECT_NE(error_of(m).find("pricing_completion is not decimal text"), std::string::npos);
+  m.pricing_completion = str("");
+  EXPECT_NE(error_of(m).find("pricing_completion is not decimal text"), std::string::npos);
+  m.pricing_completion = {};
   m.struct_size = 16;
   EXPECT_NE(error_of(m).find("gatehouse_model of 16 bytes"), std::string::npos);
 }

@@ -8,6 +8,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,34 @@ inline bool found(simdjson::error_code error) {
     case simdjson::NUMBER_ERROR:
     case simdjson::NUMBER_OUT_OF_RANGE: return false;
     default: throw simdjson::simdjson_error(error);
+  }
+}
+
+// A string value as a view into the parser (valid until it parses again), or an absent
+// (null-data) view when the value is null or not a string.
+inline std::string_view string_or_absent(simdjson::ondemand::value v) {
+  std::string_view s;
+  return found(v.get_string().get(s)) ? s : std::string_view();
+}
+
+// A whole number, also when written 12.0 or 1.2e3; nullopt for anything else.
+inline std::optional<int64_t> integer_or_absent(simdjson::ondemand::value v) {
+  int64_t i;
+  if (found(v.get_int64().get(i))) return i;
+  double d;
+  if (found(v.get_double().get(d)) && d >= 0 && d < 9.2e18 && d == static_cast<double>(
+                                                                       static_cast<int64_t>(d)))
+    return static_cast<int64_t>(d);
+  return std::nullopt;
+}
+
+// Appends the non-empty strings of an array value to out, skipping items of other types.
+inline void append_strings(simdjson::ondemand::value v, std::vector<std::string_view>& out) {
+  simdjson::ondemand::array items;
+  if (!found(v.get_array().get(items))) return;
+  for (auto item : items) {
+    std::string_view s;
+    if (found(item.get_string().get(s)) && !s.empty()) out.push_back(s);
   }
 }
 

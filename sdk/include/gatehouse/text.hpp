@@ -43,6 +43,27 @@ inline std::vector<std::string> split_list(std::string_view text) {
   return out;
 }
 
+// "text+image->text" (the form `modality` takes in the catalog and at OpenRouter) into its
+// input and output lists, as views into `modality`; empty lists when it has no "->".
+struct ModalityLists {
+  std::vector<std::string_view> inputs, outputs;
+};
+inline ModalityLists split_modality(std::string_view modality) {
+  ModalityLists lists;
+  size_t arrow = modality.find("->");
+  if (arrow == std::string_view::npos) return lists;
+  auto split = [](std::string_view side, std::vector<std::string_view>& out) {
+    while (!side.empty()) {
+      std::string_view item = side.substr(0, side.find('+'));
+      if (!item.empty()) out.push_back(item);
+      side.remove_prefix(std::min(side.size(), item.size() + 1));
+    }
+  };
+  split(modality.substr(0, arrow), lists.inputs);
+  split(modality.substr(arrow + 2), lists.outputs);
+  return lists;
+}
+
 // At most max_bytes of text, cut where a character begins (never inside a UTF-8
 // sequence), with CR, LF and other control bytes as spaces: an upstream's words fit for
 // one line of an error message.

@@ -1,0 +1,243 @@
+#include "openrouter_normalizer.hpp"
+
+#include <gatehouse/price.hpp>
+#include <gatehouse/text.hpp>
+
+#include <optional>
+
+namespace gatehouse::openrouter {
+namespace {
+
+namespace od = simdjson::ondemand;
+using gatehouse::found;
+using gatehouse::integer_or_absent;
+using gatehouse::string_or_absent;
+using sv = std::string_view;
+
+// One price as OpenRouter sends it: decimal text per token, "0" for free, "-1" for a
+// router whose price depends on the model it picks (variable: no price, but said so).
+struct Price {
+  std::optional<std::string> text;
+  bool variable = false;
+};
+
+Price price_of(od::value v) {
+  sv s;
+  if (found(v.get_string().get(s)))
+    return s.starts_with('-') ? Price{std::nullopt, true} : Price{gatehouse::price::decimal(s)};
+  double d;
+  if (found(v.get_double().get(d)))
+    return d < 0 ? Price{std::nullopt, true} : Price{gatehouse::price::from_double(d)};
+  return {};
+}
+
+void write_price(gatehouse::json::ObjectWriter& out, sv key, const Price& p) {
+  p.text ? out.string(key, *p.text) : out.null(key);
+}
+
+// ":free" of "z-ai/glm-5.2:free": OpenRouter's variants of one model.
+sv variant_of(sv id) {
+  size_t colon = id.rfind(':');
+  if (colon == sv::npos || colon + 1 == id.size()) return {};
+  size_t slash = id.rfind('/');
+  return slash != sv::npos && slash > colon ? sv() : id.substr(colon + 1);
+}
+
+}  // namespace
+
+struct OpenRouterNormalizer::Entry {
+  sv id, name, description, canonical_slug, hugging_face_id, tokenizer, instruct_type;
+  sv modality, alias_of, knowledge_cutoff, expiration_date;
+  std::optional<int64_t> created, context_length, top_context_length;
+  std::vector<sv> inputs, outputs, parameters;
+  bool has_parameters = false, has_top_provider = false;
+  Price prompt, completion;
+};
+
+OpenRouterNormalizer::OpenRouterNormalizer(std::string site_url)
+    : site_url_(std::move(site_url)) {}
+
+OpenRouterNormalizer::Page OpenRouterNormalizer::normalize(sv bytes, sv where,
+                                                           const OnModel& on_model) {
+  Page page;
+  reader_.read(bytes, where, "an OpenRouter model list", [&](od::document& doc) {
+    od::object root;
+    od::array data;
+    if (!found(doc.get_object().get(root)) ||
+        !found(root.find_field_unordered("data").get_array().get(data)))
+      throw gatehouse::Error(GATEHOUSE_ERR_PARSE, std::string(where) +
+                                                      " is not an OpenRouter model list (an "
+                                                      "object whose \"data\" is an array)");
+    for (od::value item : data) {
+      od::object object;
+      if (!found(item.get_object().get(object))) continue;
+      Entry e;
+      read_entry(object, e);
+      if (e.id.empty()) continue;  // nothing to name it by
+      emit(e, on_model);
+      ++page.models;
+    }
+    od::object links;
+    od::value next;
+    if (found(root.find_field_unordered("links").get_object().get(links)) &&
+        found(links.find_field_unordered("next").get(next)))
+      page.next = std::string(string_or_absent(next));
+  });
+  return page;
+}
+
+void OpenRouterNormalizer::read_entry(od::object entry, Entry& e) {
+  top_provider_.reset();
+  prices_.reset();
+  overrides_.clear();
+  for (auto field : entry) {
+    sv key = field.unescaped_key();
+    od::value v = field.value();
+    if (key == "id")
+      e.id = string_or_absent(v);
+    else if (key == "name")
+      e.name = string_or_absent(v);
+    else if (key == "description")
+      e.description = string_or_absent(v);
+    else if (key == "created")
+      e.created = integer_or_absent(v);
+    else if (key == "context_length")
+      e.context_length = integer_or_absent(v);
+    else if (key == "canonical_slug")
+      e.canonical_slug = string_or_absent(v);
+    else if (key == "hugging_face_id")
+      e.hugging_face_id = string_or_absent(v);
+    else if (key == "knowledge_cutoff")
+      e.knowledge_cutoff = string_or_absent(v);
+    else if (key == "expiration_date")
+      e.expiration_date = string_or_absent(v);
+    else if (key == "supported_parameters") {
+      e.has_parameters = true;
+      gatehouse::append_strings(v, e.parameters);
+    } else if (key == "architecture") {
+      od::object a;
+      if (!found(v.get_object().get(a))) continue;
+      for (auto part : a) {
+        sv name = part.unescaped_key();
+        od::value value = part.value();
+        if (name == "modality") e.modality = string_or_absent(value);
+        if (name == "input_modalities") gatehouse::append_strings(value, e.inputs);
+        if (name == "output_modalities") gatehouse::append_strings(value, e.outputs);
+        if (name == "tokenizer") e.tokenizer = string_or_absent(value);
+        if (name == "instruct_type") e.instruct_type = string_or_absent(value);
+      }
+    } else if (key == "top_provider") {
+      od::object t;
+      if (!found(v.get_object().get(t))) continue;
+      e.has_top_provider = true;
+      for (auto part : t) {
+        sv name = part.unescaped_key();
+        od::value value = part.value();
+        if (name == "context_length") {
+          e.top_context_length = integer_or_absent(value);
+          top_provider_.integer(name, e.top_context_length);
+        } else if (name == "max_completion_tokens") {
+          top_provider_.integer(name, integer_or_absent(value));
+        } else if (name == "is_moderated") {
+          bool b;
+          found(value.get_bool().get(b)) ? top_provider_.boolean(name, b) : top_provider_.null(name);
+        }
+      }
+    } else if (key == "alias_target") {
+      od::object t;
+      od::value slug;
+      if (found(v.get_object().get(t)) && found(t.find_field_unordered("slug").get(slug)))
+        e.alias_of = string_or_absent(slug);
+    } else if (key == "pricing") {
+      read_pricing(v, e);
+    }
+  }
+}
+
+// prompt and completion become the model's price; every other key (cache reads and
+// writes, image, web_search, internal_reasoning, ...) is kept, per token or per unit as
+// OpenRouter prices it; `overrides` are the tiers (by prompt length or time of day).
+void OpenRouterNormalizer::read_pricing(od::value pricing, Entry& e) {
+  od::object o;
+  if (!found(pricing.get_object().get(o))) return;
+  for (auto field : o) {
+    sv key = field.unescaped_key();
+    od::value v = field.value();
+    if (key == "overrides") {
+      od::array tiers;
+      if (!found(v.get_array().get(tiers))) continue;
+      gatehouse::json::ObjectWriter tier;
+      for (auto item : tiers) {
+        od::object t;
+        if (!found(item.get_object().get(t))) continue;
+        tier.reset();
+        for (auto part : t) {
+          sv name = part.unescaped_key();
+          od::value value = part.value();
+          int64_t n;
+          if (found(value.get_int64().get(n)))
+            tier.integer(name, n);  // min_prompt_tokens, utc_start, utc_end
+          else
+            write_price(tier, name, price_of(value));
+        }
+        overrides_ += overrides_.empty() ? "[" : ",";
+        overrides_ += tier.finish();
+      }
+    } else if (key == "prompt") {
+      e.prompt = price_of(v);
+    } else if (key == "completion") {
+      e.completion = price_of(v);
+    } else {
+      write_price(prices_, key, price_of(v));
+    }
+  }
+}
+
+void OpenRouterNormalizer::emit(const Entry& e, const OnModel& on_model) {
+  gatehouse::ModalityLists lists;
+  if (e.inputs.empty() && e.outputs.empty()) lists = gatehouse::split_modality(e.modality);
+  const std::vector<sv>& inputs = lists.inputs.empty() ? e.inputs : lists.inputs;
+  const std::vector<sv>& outputs = lists.outputs.empty() ? e.outputs : lists.outputs;
+  auto at_most = [](const std::vector<sv>& list) {
+    return std::span<const sv>(list).first(std::min(list.size(), gatehouse::ModelSink::max_modalities));
+  };
+
+  metrics_.reset();
+  metrics_.string_or_null("canonical_slug", e.canonical_slug)
+      .string_or_null("hugging_face_id", e.hugging_face_id.empty() ? sv() : e.hugging_face_id)
+      .string_or_null("variant", variant_of(e.id))
+      .boolean("variable_pricing", e.prompt.variable || e.completion.variable)
+      .string_or_null("tokenizer", e.tokenizer)
+      .string_or_null("instruct_type", e.instruct_type)
+      .raw("top_provider", e.has_top_provider ? top_provider_.finish() : "null")
+      .raw("pricing", prices_.finish())
+      .raw("pricing_overrides", overrides_.empty() ? "[]" : overrides_ + "]");
+  e.has_parameters ? metrics_.strings("supported_parameters", e.parameters)
+                   : metrics_.null("supported_parameters");
+  metrics_.string_or_null("alias_of", e.alias_of)
+      .string_or_null("knowledge_cutoff", e.knowledge_cutoff)
+      .string_or_null("expiration_date", e.expiration_date);
+
+  url_ = site_url_ + "/" + std::string(e.id);
+  std::optional<int64_t> window = e.context_length.value_or(0) > 0 ? e.context_length
+                                                                   : e.top_context_length;
+  size_t slash = e.id.find('/');
+  size_t owner = e.id.starts_with('~') ? 1 : 0;  // "~anthropic/claude-opus-latest": an alias
+  gatehouse::Model m;
+  m.id = e.id;
+  m.name = e.name;
+  m.description = e.description;
+  m.created = e.created.value_or(0) > 0 ? e.created : std::nullopt;
+  m.context_length = window.value_or(0) > 0 ? window : std::nullopt;
+  if (slash != sv::npos) m.provider_slug = e.id.substr(owner, slash - owner);
+  m.provider_site_url = url_;
+  m.input_modalities = at_most(inputs);
+  m.output_modalities = at_most(outputs);
+  if (e.prompt.text) m.pricing_prompt = *e.prompt.text;
+  if (e.completion.text) m.pricing_completion = *e.completion.text;
+  m.metrics_key = "openrouter_metrics";
+  m.metrics_json = metrics_.finish();
+  on_model(m);
+}
+
+}  // namespace gatehouse::openrouter
