@@ -69,13 +69,19 @@ const Input& input(const std::string& name) {
   return inputs.emplace(name, Input{std::move(bytes), records.size()}).first->second;
 }
 
+// Options a plugin needs to be created at all (the normalize path reads none of them).
+PluginOptions options_for(const std::string& name) {
+  if (name == "openai_compatible") return {{"base_url", "http://127.0.0.1:9"}};
+  return {};
+}
+
 PluginInstance& plugin(const std::string& name) {
   static std::map<std::string, std::unique_ptr<PluginInstance>> plugins;
   auto& p = plugins[name];
   if (!p)
     p = std::make_unique<PluginInstance>(
         load_plugin(std::string(GATEHOUSE_PLUGIN_DIR) + "/" + name + ".so"), "bench",
-        PluginOptions{});
+        options_for(name));
   return *p;
 }
 
@@ -162,6 +168,9 @@ void register_all() {
       {"huggingface", "huggingface/model_info_x50"},
       {"huggingface", "huggingface/list_x4"},
       {"portkey", "portkey/models"},
+      {"openrouter", "openrouter/models_414"},
+      {"openrouter", "openrouter/models_legacy_220"},
+      {"openai_compatible", "openai_compatible/deepinfra_154"},
   };
   for (auto [plugin_name, in] : cases) {
     std::string input_name = in;

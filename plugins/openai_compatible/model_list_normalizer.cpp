@@ -137,6 +137,7 @@ void ModelListNormalizer::read_entry(od::object entry, Entry& e) {
       keep_text(key, raw_text(v));
     }
   }
+  if (e.id.empty()) e.id = !e.name.empty() ? e.name : e.model;  // Ollama names by "name"
 }
 
 // DeepInfra: {"description", "context_length", "max_tokens", "pricing": {...per 1M},

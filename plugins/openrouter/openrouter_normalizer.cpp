@@ -35,6 +35,13 @@ void write_price(gatehouse::json::ObjectWriter& out, sv key, const Price& p) {
   p.text ? out.string(key, *p.text) : out.null(key);
 }
 
+// Reads one price, noting in `variable` when it is one.
+Price price_of(od::value v, bool& variable) {
+  Price p = price_of(v);
+  variable = variable || p.variable;
+  return p;
+}
+
 // ":free" of "z-ai/glm-5.2:free": OpenRouter's variants of one model.
 sv variant_of(sv id) {
   size_t colon = id.rfind(':');
@@ -51,6 +58,7 @@ struct OpenRouterNormalizer::Entry {
   std::optional<int64_t> created, context_length, top_context_length;
   std::vector<sv> inputs, outputs, parameters;
   bool has_parameters = false, has_top_provider = false;
+  bool variable = false;  // some price is "-1": it depends on what the router picks
   Price prompt, completion;
 };
 
@@ -139,7 +147,7 @@ void OpenRouterNormalizer::read_entry(od::object entry, Entry& e) {
         } else if (name == "max_completion_tokens") {
           top_provider_.integer(name, integer_or_absent(value));
         } else if (name == "is_moderated") {
-          bool b;
+          bool b = false;
           found(value.get_bool().get(b)) ? top_provider_.boolean(name, b) : top_provider_.null(name);
         }
       }
@@ -178,17 +186,17 @@ void OpenRouterNormalizer::read_pricing(od::value pricing, Entry& e) {
           if (found(value.get_int64().get(n)))
             tier.integer(name, n);  // min_prompt_tokens, utc_start, utc_end
           else
-            write_price(tier, name, price_of(value));
+            write_price(tier, name, price_of(value, e.variable));
         }
         overrides_ += overrides_.empty() ? "[" : ",";
         overrides_ += tier.finish();
       }
     } else if (key == "prompt") {
-      e.prompt = price_of(v);
+      e.prompt = price_of(v, e.variable);
     } else if (key == "completion") {
-      e.completion = price_of(v);
+      e.completion = price_of(v, e.variable);
     } else {
-      write_price(prices_, key, price_of(v));
+      write_price(prices_, key, price_of(v, e.variable));
     }
   }
 }
@@ -206,7 +214,7 @@ void OpenRouterNormalizer::emit(const Entry& e, const OnModel& on_model) {
   metrics_.string_or_null("canonical_slug", e.canonical_slug)
       .string_or_null("hugging_face_id", e.hugging_face_id.empty() ? sv() : e.hugging_face_id)
       .string_or_null("variant", variant_of(e.id))
-      .boolean("variable_pricing", e.prompt.variable || e.completion.variable)
+      .boolean("variable_pricing", e.variable)
       .string_or_null("tokenizer", e.tokenizer)
       .string_or_null("instruct_type", e.instruct_type)
       .raw("top_provider", e.has_top_provider ? top_provider_.finish() : "null")
