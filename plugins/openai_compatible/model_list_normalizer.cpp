@@ -16,8 +16,8 @@ using gatehouse::string_or_absent;
 using sv = std::string_view;
 
 // Names the metrics object writes itself; an upstream field of the same name is not copied.
-constexpr sv written_keys[] = {"owned_by", "max_output_tokens", "tags",           "pricing",
-                               "pricing_other", "parameter_size", "num_parameters", "name"};
+constexpr sv written_keys[] = {"owned_by",      "max_output_tokens", "tags",           "pricing",
+                               "pricing_other", "parameter_size",    "num_parameters", "name"};
 
 // A price in USD per token, from text or a number, per token or per 1M tokens.
 std::optional<std::string> price_of(od::value v, bool per_million) {
@@ -188,8 +188,7 @@ void ModelListNormalizer::read_pricing(od::value pricing, bool per_million, Entr
         if (auto json = minified(raw_text(v))) other_prices_.raw(key, *json);
         continue;
       }
-      auto p = is_text ? gatehouse::price::decimal(text, per_million ? -6 : 0)
-                       : price_of(v, true);
+      auto p = is_text ? gatehouse::price::decimal(text, per_million ? -6 : 0) : price_of(v, true);
       p ? prices_.string(key, *p) : prices_.null(key);
     }
   }
@@ -238,8 +237,7 @@ void ModelListNormalizer::emit(const Entry& e, const OnModel& on_model) {
   m.description = e.description;
   m.created = e.created.value_or(0) > 0 ? e.created : std::nullopt;  // 0: not known
   m.context_length = e.context_length.value_or(0) > 0 ? e.context_length : std::nullopt;
-  if (e.id.find('/') == sv::npos)
-    m.provider_slug = provider_.empty() ? e.owned_by : sv(provider_);
+  if (e.id.find('/') == sv::npos) m.provider_slug = provider_.empty() ? e.owned_by : sv(provider_);
   m.input_modalities = at_most(inputs);
   m.output_modalities = at_most(outputs);
   if (e.prompt) m.pricing_prompt = *e.prompt;
@@ -253,10 +251,14 @@ std::optional<int64_t> parameter_count(sv size) {
   if (size.empty()) return std::nullopt;
   int shift = 0;
   switch (size.back()) {
-    case 'K': case 'k': shift = 3; break;
-    case 'M': case 'm': shift = 6; break;
-    case 'B': case 'b': shift = 9; break;
-    case 'T': case 't': shift = 12; break;
+    case 'K':
+    case 'k': shift = 3; break;
+    case 'M':
+    case 'm': shift = 6; break;
+    case 'B':
+    case 'b': shift = 9; break;
+    case 'T':
+    case 't': shift = 12; break;
     default: return std::nullopt;
   }
   auto text = gatehouse::price::decimal(size.substr(0, size.size() - 1), shift);

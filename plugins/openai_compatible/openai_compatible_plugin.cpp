@@ -67,8 +67,7 @@ class OpenAiCompatiblePlugin {
                   "option 'base_url' is required (like \"https://api.deepinfra.com/v1/openai\" "
                   "or \"http://127.0.0.1:8000\")");
     std::string_view path = host_.option_or("path", "/v1/models");
-    if (!path.starts_with('/') ||
-        path.find_first_of(" \r\n\t#") != std::string_view::npos)
+    if (!path.starts_with('/') || path.find_first_of(" \r\n\t#") != std::string_view::npos)
       throw Error(GATEHOUSE_ERR_CONFIG, "option 'path' must start with '/' (like \"/v1/models\")");
     url_ = host_.url_option("base_url", "") + std::string(path);
     api_key_env_ = host_.option_or("api_key_env", "");
@@ -84,11 +83,13 @@ class OpenAiCompatiblePlugin {
     size_t models = 0;
     host_.http_get(url_, headers, [&](const gatehouse::HttpResponse& r) {
       if (!r.ok()) throw Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
-      models = normalizer_.normalize(r.body, url_, [&](const gatehouse::Model& m) { sink.emit(m); });
+      models =
+          normalizer_.normalize(r.body, url_, [&](const gatehouse::Model& m) { sink.emit(m); });
     });
     host_.info(std::to_string(models) + " models" +
-               (value.empty() && !api_key_env_.empty() ? " (no key: " + api_key_env_ + " is not set)"
-                                                      : ""));
+               (value.empty() && !api_key_env_.empty()
+                    ? " (no key: " + api_key_env_ + " is not set)"
+                    : ""));
   }
 
   void normalize(std::string_view bytes, gatehouse::ModelSink& sink) {
@@ -111,5 +112,5 @@ class OpenAiCompatiblePlugin {
 }  // namespace
 }  // namespace gatehouse::openai_compatible
 
-GATEHOUSE_PLUGIN(gatehouse::openai_compatible::OpenAiCompatiblePlugin, "openai_compatible",
-                 "1.0.0", "Any OpenAI-compatible /v1/models endpoint (or Ollama's /api/tags)")
+GATEHOUSE_PLUGIN(gatehouse::openai_compatible::OpenAiCompatiblePlugin, "openai_compatible", "1.0.0",
+                 "Any OpenAI-compatible /v1/models endpoint (or Ollama's /api/tags)")

@@ -62,8 +62,7 @@ struct OpenRouterNormalizer::Entry {
   Price prompt, completion;
 };
 
-OpenRouterNormalizer::OpenRouterNormalizer(std::string site_url)
-    : site_url_(std::move(site_url)) {}
+OpenRouterNormalizer::OpenRouterNormalizer(std::string site_url) : site_url_(std::move(site_url)) {}
 
 OpenRouterNormalizer::Page OpenRouterNormalizer::normalize(sv bytes, sv where,
                                                            const OnModel& on_model) {
@@ -148,7 +147,8 @@ void OpenRouterNormalizer::read_entry(od::object entry, Entry& e) {
           top_provider_.integer(name, integer_or_absent(value));
         } else if (name == "is_moderated") {
           bool b = false;
-          found(value.get_bool().get(b)) ? top_provider_.boolean(name, b) : top_provider_.null(name);
+          found(value.get_bool().get(b)) ? top_provider_.boolean(name, b)
+                                         : top_provider_.null(name);
         }
       }
     } else if (key == "alias_target") {
@@ -207,7 +207,8 @@ void OpenRouterNormalizer::emit(const Entry& e, const OnModel& on_model) {
   const std::vector<sv>& inputs = lists.inputs.empty() ? e.inputs : lists.inputs;
   const std::vector<sv>& outputs = lists.outputs.empty() ? e.outputs : lists.outputs;
   auto at_most = [](const std::vector<sv>& list) {
-    return std::span<const sv>(list).first(std::min(list.size(), gatehouse::ModelSink::max_modalities));
+    return std::span<const sv>(list).first(
+        std::min(list.size(), gatehouse::ModelSink::max_modalities));
   };
 
   metrics_.reset();
@@ -227,8 +228,8 @@ void OpenRouterNormalizer::emit(const Entry& e, const OnModel& on_model) {
       .string_or_null("expiration_date", e.expiration_date);
 
   url_ = site_url_ + "/" + std::string(e.id);
-  std::optional<int64_t> window = e.context_length.value_or(0) > 0 ? e.context_length
-                                                                   : e.top_context_length;
+  std::optional<int64_t> window =
+      e.context_length.value_or(0) > 0 ? e.context_length : e.top_context_length;
   size_t slash = e.id.find('/');
   size_t owner = e.id.starts_with('~') ? 1 : 0;  // "~anthropic/claude-opus-latest": an alias
   gatehouse::Model m;

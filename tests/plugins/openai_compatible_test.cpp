@@ -14,8 +14,8 @@ using sv = std::string_view;
 PluginInstance compatible(PluginOptions options) {
   if (std::none_of(options.begin(), options.end(), [](auto& o) { return o.first == "base_url"; }))
     options.emplace_back("base_url", "http://127.0.0.1:9");
-  return PluginInstance(load_plugin(test::built_plugin("openai_compatible")), "compatible",
-                        options, HostContext{});
+  return PluginInstance(load_plugin(test::built_plugin("openai_compatible")), "compatible", options,
+                        HostContext{});
 }
 
 test::Emitted normalized(const std::string& fixture, PluginOptions options = {}) {

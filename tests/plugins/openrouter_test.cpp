@@ -103,8 +103,9 @@ TEST(OpenRouterNormalize, AFreeVariantIsFreeNotUnknown) {
   EXPECT_EQ(text(j["openrouter_metrics"]["variant"]), "free");
   EXPECT_EQ(text(j["openrouter_metrics"]["hugging_face_id"]), "zai-org/GLM-5.2");
   EXPECT_FALSE(bool(j["openrouter_metrics"]["variable_pricing"]));
-  EXPECT_EQ(text(model(current(), "google/gemini-3.7-flash:batch")["openrouter_metrics"]["variant"]),
-            "batch");
+  EXPECT_EQ(
+      text(model(current(), "google/gemini-3.7-flash:batch")["openrouter_metrics"]["variant"]),
+      "batch");
 }
 
 TEST(OpenRouterNormalize, AnAliasBelongsToItsVendorAndNamesItsTarget) {
@@ -254,8 +255,10 @@ TEST(OpenRouterFetch, MaxPagesBoundsAnEndlessCursor) {
   std::atomic<int> served = 0;
   FakeUpstream fake([&](const SeenRequest&) {
     int n = ++served;
-    return CannedReply{200, {}, page({"a/m" + std::to_string(n)},
-                                     "/api/v1/models?cursor=" + std::to_string(n + 1))};
+    return CannedReply{
+        200,
+        {},
+        page({"a/m" + std::to_string(n)}, "/api/v1/models?cursor=" + std::to_string(n + 1))};
   });
   HttpClient http;
   PluginInstance p = openrouter({{"base_url", fake.url()}, {"max_pages", "3"}}, &http);

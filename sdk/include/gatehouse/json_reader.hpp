@@ -43,8 +43,8 @@ inline std::optional<int64_t> integer_or_absent(simdjson::ondemand::value v) {
   int64_t i;
   if (found(v.get_int64().get(i))) return i;
   double d;
-  if (found(v.get_double().get(d)) && d >= 0 && d < 9.2e18 && d == static_cast<double>(
-                                                                       static_cast<int64_t>(d)))
+  if (found(v.get_double().get(d)) && d >= 0 && d < 9.2e18 &&
+      d == static_cast<double>(static_cast<int64_t>(d)))
     return static_cast<int64_t>(d);
   return std::nullopt;
 }

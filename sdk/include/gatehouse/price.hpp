@@ -51,8 +51,7 @@ inline std::optional<Decimal> parse(std::string_view text) {
     const char* last = text.data() + text.size();
     if (first < last && *first == '+' && last - first > 1 && digit(first[1])) ++first;
     auto [end, ec] = std::from_chars(first, last, exponent);
-    if (ec != std::errc() || end != last || std::labs(exponent) > 60)
-      return std::nullopt;
+    if (ec != std::errc() || end != last || std::labs(exponent) > 60) return std::nullopt;
     d.point += exponent;
     i = text.size();
   }
@@ -90,7 +89,8 @@ inline std::optional<std::string> decimal(std::string_view text, int shift = 0) 
 inline std::optional<std::string> from_double(double value, int shift = 0) {
   if (!std::isfinite(value) || value < 0) return std::nullopt;
   char text[40];
-  auto [end, ec] = std::to_chars(text, text + sizeof text, value, std::chars_format::scientific, 14);
+  auto [end, ec] =
+      std::to_chars(text, text + sizeof text, value, std::chars_format::scientific, 14);
   if (ec != std::errc()) return std::nullopt;
   return decimal(std::string_view(text, static_cast<size_t>(end - text)), shift);
 }
