@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(api config headers hub_normalize portkey_normalize query snapshot)
+all=(api config headers hub_normalize portkey_normalize openrouter_normalize
+     openai_compatible_normalize query snapshot)
 seconds=${1:-20}
 if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: scripts/fuzz.sh [SECONDS] [NAME...]   (names: ${all[*]})" >&2
@@ -30,6 +31,7 @@ seeds_of() {
     hub_normalize) echo tests/fixtures/huggingface/list_50.json \
                         tests/fixtures/huggingface/cassettes ;;
     portkey_normalize) echo tests/fixtures/portkey/models.json ;;
+    openai_compatible_normalize) echo tests/fixtures/openai_compatible ;;
     *) echo tests/fuzz/seeds/"$1" ;;
   esac
 }

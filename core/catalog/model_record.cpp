@@ -98,7 +98,8 @@ class Renderer {
     bool identifier = !name.empty() && name.size() <= 64;
     for (char c : name) identifier = identifier && ((c >= 'a' && c <= 'z') || c == '_');
     if (!identifier || !name.ends_with("_metrics"))
-      invalid("metrics_key must be lower_case and end in '_metrics'");
+      invalid(
+          "metrics_key must be lower-case letters and '_', end in '_metrics', at most 64 bytes");
     static thread_local simdjson::dom::parser parser;
     simdjson::dom::element parsed;
     std::string_view json = view(model_.metrics_json);

@@ -18,7 +18,7 @@ std::optional<int64_t> total_of(od::value v) {
   od::object o;
   if (!gatehouse::found(v.get_object().get(o))) return std::nullopt;
   od::value total;
-  if (!gatehouse::found(o.find_field_unordered("total").get(total))) return std::nullopt;
+  if (!gatehouse::field_of(o, "total", total)) return std::nullopt;
   return integer_or_absent(total);
 }
 
@@ -46,8 +46,7 @@ void append_providers(od::value v, std::string& out) {
       od::object details;
       if (gatehouse::found(entry.get_object().get(details))) {
         od::value s;
-        if (gatehouse::found(details.find_field_unordered("status").get(s)))
-          status = string_or_absent(s);
+        if (gatehouse::field_of(details, "status", s)) status = string_or_absent(s);
       }
       add(name, status);
     }

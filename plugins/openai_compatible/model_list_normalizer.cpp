@@ -59,28 +59,42 @@ ModelListNormalizer::ModelListNormalizer(std::string provider, std::string metri
 size_t ModelListNormalizer::normalize(sv bytes, sv where, const OnModel& on_model) {
   size_t emitted = 0;
   reader_.read(bytes, where, "a model list", [&](od::document& doc) {
+    bool listed = false;  // a list of entries was read
     od::array list;
     od::object root;
-    if (doc.type() == od::json_type::array) {
-      list = doc.get_array();
-    } else if (!found(doc.get_object().get(root)) ||
-               (!found(root.find_field_unordered("data").get_array().get(list)) &&
-                !found(root.find_field_unordered("models").get_array().get(list)))) {
+    if (found(doc.get_array().get(list))) {
+      emitted += read_entries(list, on_model);
+      listed = true;
+    } else if (found(doc.get_object().get(root))) {
+      for (auto field : root) {
+        sv key = field.unescaped_key();
+        if ((key == "data" || key == "models") && !listed &&
+            found(field.value().get_array().get(list))) {
+          emitted += read_entries(list, on_model);
+          listed = true;
+        }
+      }
+    }
+    if (!listed)
       throw gatehouse::Error(GATEHOUSE_ERR_PARSE,
                              std::string(where) +
                                  " is not a model list ({\"data\": [...]}, a bare array, or "
                                  "Ollama's {\"models\": [...]})");
-    }
-    for (od::value item : list) {
-      od::object object;
-      if (!found(item.get_object().get(object))) continue;
-      Entry e;
-      read_entry(object, e);
-      if (e.id.empty()) continue;  // nothing to name it by
-      emit(e, on_model);
-      ++emitted;
-    }
   });
+  return emitted;
+}
+
+size_t ModelListNormalizer::read_entries(od::array list, const OnModel& on_model) {
+  size_t emitted = 0;
+  for (od::value item : list) {
+    od::object object;
+    if (!found(item.get_object().get(object))) continue;
+    Entry e;
+    read_entry(object, e);
+    if (e.id.empty()) continue;  // nothing to name it by
+    emit(e, on_model);
+    ++emitted;
+  }
   return emitted;
 }
 
@@ -126,18 +140,28 @@ void ModelListNormalizer::read_entry(od::object entry, Entry& e) {
         if (name == "output_modalities") gatehouse::append_strings(value, e.outputs);
       }
     } else if (key == "details") {  // Ollama: {"family", "parameter_size": "14.8B", ...}
-      od::object details;
-      od::value size;
-      if (!found(v.get_object().get(details))) continue;
-      keep_text(key, details.raw_json());
-      details.reset();
-      if (found(details.find_field_unordered("parameter_size").get(size)))
-        e.parameter_size = string_or_absent(size);
+      read_details(v, e);
     } else {
       keep_text(key, raw_text(v));
     }
   }
   if (e.id.empty()) e.id = !e.name.empty() ? e.name : e.model;  // Ollama names by "name"
+}
+
+// Kept whole, and its parameter_size read on the way.
+void ModelListNormalizer::read_details(od::value details, Entry& e) {
+  od::object o;
+  if (!found(details.get_object().get(o))) return keep_text("details", raw_text(details));
+  gatehouse::json::ObjectWriter kept;
+  for (auto field : o) {
+    sv key = field.unescaped_key();
+    od::value v = field.value();
+    if (key == "parameter_size" && found(v.get_string().get(e.parameter_size)))
+      kept.string(key, e.parameter_size);
+    else if (auto json = minified(raw_text(v)))
+      kept.raw(key, *json);
+  }
+  kept_.emplace_back("details", kept.finish());
 }
 
 // DeepInfra: {"description", "context_length", "max_tokens", "pricing": {...per 1M},

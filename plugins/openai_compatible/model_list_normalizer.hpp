@@ -38,7 +38,9 @@ class ModelListNormalizer {
 
  private:
   struct Entry;
+  size_t read_entries(simdjson::ondemand::array list, const OnModel& on_model);
   void read_entry(simdjson::ondemand::object entry, Entry& e);
+  void read_details(simdjson::ondemand::value details, Entry& e);
   void read_metadata(simdjson::ondemand::value metadata, Entry& e);
   void read_pricing(simdjson::ondemand::value pricing, bool per_million, Entry& e);
   void keep_text(std::string_view key, std::string_view json);

@@ -69,28 +69,41 @@ OpenRouterNormalizer::Page OpenRouterNormalizer::normalize(sv bytes, sv where,
   Page page;
   reader_.read(bytes, where, "an OpenRouter model list", [&](od::document& doc) {
     od::object root;
-    od::array data;
-    if (!found(doc.get_object().get(root)) ||
-        !found(root.find_field_unordered("data").get_array().get(data)))
+    bool listed = false;  // a "data" array was read
+    if (found(doc.get_object().get(root))) {
+      for (auto field : root) {
+        sv key = field.unescaped_key();
+        od::value v = field.value();
+        od::array data;
+        od::object links;
+        od::value next;
+        if (key == "data" && found(v.get_array().get(data))) {
+          read_entries(data, page, on_model);
+          listed = true;
+        } else if (key == "links" && found(v.get_object().get(links)) &&
+                   gatehouse::field_of(links, "next", next)) {
+          page.next = std::string(string_or_absent(next));
+        }
+      }
+    }
+    if (!listed)
       throw gatehouse::Error(GATEHOUSE_ERR_PARSE, std::string(where) +
                                                       " is not an OpenRouter model list (an "
                                                       "object whose \"data\" is an array)");
-    for (od::value item : data) {
-      od::object object;
-      if (!found(item.get_object().get(object))) continue;
-      Entry e;
-      read_entry(object, e);
-      if (e.id.empty()) continue;  // nothing to name it by
-      emit(e, on_model);
-      ++page.models;
-    }
-    od::object links;
-    od::value next;
-    if (found(root.find_field_unordered("links").get_object().get(links)) &&
-        found(links.find_field_unordered("next").get(next)))
-      page.next = std::string(string_or_absent(next));
   });
   return page;
+}
+
+void OpenRouterNormalizer::read_entries(od::array data, Page& page, const OnModel& on_model) {
+  for (od::value item : data) {
+    od::object object;
+    if (!found(item.get_object().get(object))) continue;
+    Entry e;
+    read_entry(object, e);
+    if (e.id.empty()) continue;  // nothing to name it by
+    emit(e, on_model);
+    ++page.models;
+  }
 }
 
 void OpenRouterNormalizer::read_entry(od::object entry, Entry& e) {
@@ -154,7 +167,7 @@ void OpenRouterNormalizer::read_entry(od::object entry, Entry& e) {
     } else if (key == "alias_target") {
       od::object t;
       od::value slug;
-      if (found(v.get_object().get(t)) && found(t.find_field_unordered("slug").get(slug)))
+      if (found(v.get_object().get(t)) && gatehouse::field_of(t, "slug", slug))
         e.alias_of = string_or_absent(slug);
     } else if (key == "pricing") {
       read_pricing(v, e);

@@ -35,6 +35,7 @@ class OpenRouterNormalizer {
 
  private:
   struct Entry;
+  void read_entries(simdjson::ondemand::array data, Page& page, const OnModel& on_model);
   void read_entry(simdjson::ondemand::object entry, Entry& e);
   void read_pricing(simdjson::ondemand::value pricing, Entry& e);
   void emit(const Entry& e, const OnModel& on_model);
@@ -44,7 +45,6 @@ class OpenRouterNormalizer {
   // Reused per entry, so normalizing allocates little.
   gatehouse::json::ObjectWriter metrics_, top_provider_, prices_;
   std::string overrides_, url_;
-  std::vector<std::string> price_texts_;  // normalized decimals the views below point into
 };
 
 }  // namespace gatehouse::openrouter

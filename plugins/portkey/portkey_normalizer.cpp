@@ -11,22 +11,11 @@ using sv = std::string_view;
 constexpr sv byte_order_mark = "\xEF\xBB\xBF";
 const std::vector<std::string> text_only = {"text"};
 
-sv string_or_empty(od::object& o, sv key) {
-  sv s;
-  od::value v;
-  if (!gatehouse::found(o.find_field_unordered(key).get(v))) return {};
-  return gatehouse::found(v.get_string().get(s)) ? s : sv();
-}
-
-std::vector<std::string> strings_of(od::object& o, sv key) {
-  std::vector<std::string> out;
-  od::array a;
-  if (!gatehouse::found(o.find_field_unordered(key).get_array().get(a))) return out;
-  for (auto item : a) {
-    sv s;
-    if (gatehouse::found(item.get_string().get(s)) && !s.empty()) out.emplace_back(s);
-  }
-  return out;
+// Copies, for the list kept past the parse.
+std::vector<std::string> strings_of(od::value v) {
+  std::vector<sv> views;
+  gatehouse::append_strings(v, views);
+  return {views.begin(), views.end()};
 }
 
 }  // namespace
@@ -44,28 +33,35 @@ bool PortkeyNormalizer::wanted(const std::string& lower_id) const {
 
 // "@nebius/llava-hf/llava-1.5-7b-hf": provider nebius, model llava-hf/llava-1.5-7b-hf.
 void PortkeyNormalizer::collect(od::object entry, std::vector<Model>& models) {
-  std::string portkey_id(string_or_empty(entry, "id"));
-  sv id = portkey_id, provider;
+  sv id, slug;
+  std::vector<std::string> inputs, outputs;
+  for (auto field : entry) {  // one pass: see gatehouse::field_of
+    sv key = field.unescaped_key();
+    od::value v = field.value();
+    od::object architecture;
+    if (key == "id") id = gatehouse::string_or_absent(v);
+    if (key == "slug") slug = gatehouse::string_or_absent(v);
+    if (key == "architecture" && gatehouse::found(v.get_object().get(architecture)))
+      for (auto part : architecture) {
+        sv name = part.unescaped_key();
+        if (name == "input_modalities") inputs = strings_of(part.value());
+        if (name == "output_modalities") outputs = strings_of(part.value());
+      }
+  }
+  std::string portkey_id(id);
+  sv provider;
   if (id.starts_with('@')) {
     size_t slash = id.find('/');
     provider = id.substr(1, slash == sv::npos ? sv::npos : slash - 1);
     id = slash == sv::npos ? sv() : id.substr(slash + 1);
   }
-  if (id.empty()) id = string_or_empty(entry, "slug");
+  if (id.empty()) id = slug;
   if (id.empty()) return;  // nothing to name it by
   std::string lower = gatehouse::ascii_lower(id);
   if (!wanted(lower)) return;
   auto [it, fresh] = index_.emplace(lower, models.size());
-  if (fresh) {
-    Model m{std::string(id), lower, {}, {}, {}, {}};
-    od::object architecture;
-    if (gatehouse::found(
-            entry.find_field_unordered("architecture").get_object().get(architecture))) {
-      m.inputs = strings_of(architecture, "input_modalities");
-      m.outputs = strings_of(architecture, "output_modalities");
-    }
-    models.push_back(std::move(m));
-  }
+  if (fresh)
+    models.push_back(Model{std::string(id), lower, {}, {}, std::move(inputs), std::move(outputs)});
   Model& m = models[it->second];
   if (!provider.empty()) m.providers.emplace_back(provider);
   m.portkey_ids.push_back(std::move(portkey_id));
@@ -78,7 +74,10 @@ size_t PortkeyNormalizer::normalize(sv bytes, sv where, const OnModel& on_model)
   index_.clear();
   reader_.read(bytes, where, "a Portkey model list", [&](od::document& doc) {
     od::object root = doc.get_object();
-    for (od::value item : root.find_field_unordered("data").get_array()) {
+    od::value data;
+    if (!gatehouse::field_of(root, "data", data))
+      throw simdjson::simdjson_error(simdjson::NO_SUCH_FIELD);
+    for (od::value item : data.get_array()) {
       od::object entry;
       if (gatehouse::found(item.get_object().get(entry))) collect(entry, models);
     }

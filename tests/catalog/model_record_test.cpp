@@ -91,7 +91,9 @@ TEST(ModelRecord, RejectsWhatItCannotVouchFor) {
   EXPECT_EQ(error_of(m), "model 'a/b': huggingface_metrics is not a JSON object");
   m.metrics_key = str("id");
   m.metrics_json = str("{}");
-  EXPECT_EQ(error_of(m), "model 'a/b': metrics_key must be lower_case and end in '_metrics'");
+  EXPECT_EQ(error_of(m),
+            "model 'a/b': metrics_key must be lower-case letters and '_', end in '_metrics', at "
+            "most 64 bytes");
   m.metrics_key = {};
   const gatehouse_str empty[] = {str("")};
   m.input_modalities = empty;

@@ -189,6 +189,26 @@ TEST(OpenRouterNormalize, WhatIsNotAModelListFailsWithTheOffset) {
       << array.result.message;
 }
 
+// A page cut between two entries says where it ends, not "byte 0".
+TEST(OpenRouterNormalize, ACutPageNamesItsEnd) {
+  PluginInstance p = openrouter();
+  std::string cut = R"({"data":[{"id":"a/b"},)";
+  auto e = test::normalize(p, cut);
+  EXPECT_EQ(e.result.status, GATEHOUSE_ERR_PARSE);
+  EXPECT_NE(e.result.message.find("at byte " + std::to_string(cut.size())), std::string::npos)
+      << e.result.message;
+}
+
+// Found by fuzz_openrouter_normalize: looking "links" up with find_field_unordered after
+// the entries made simdjson 3.0 reach an "unreachable" point on these spliced bytes (UBSan,
+// in the asan preset). The root's fields are walked in order now.
+TEST(OpenRouterNormalize, SplicedBytesAreReadWithoutUndefinedBehaviour) {
+  PluginInstance p = openrouter();
+  auto e = test::normalize(p, test::read_bytes(test::test_data("openrouter_spliced.json")));
+  EXPECT_TRUE(e.result.ok() || e.result.status == GATEHOUSE_ERR_PARSE) << e.result.message;
+  EXPECT_TRUE(e.invalid.empty());
+}
+
 TEST(OpenRouterOptions, BadOptionsAreRefusedAtCreate) {
   auto refused = [](PluginOptions options) {
     try {

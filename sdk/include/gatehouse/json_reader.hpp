@@ -31,6 +31,20 @@ inline bool found(simdjson::error_code error) {
   }
 }
 
+// Walks `object`'s fields to the one named `key` and sets `value` to it; false when there is
+// none. Use it (or one loop over the fields) instead of simdjson's find_field_unordered(): in
+// simdjson 3.0 that reaches an "unreachable" point, undefined behaviour, on some broken input
+// its first pass lets through (found by fuzzing), where walking the fields reports the error.
+// The walk consumes the object up to that field: for several keys, loop over the fields once.
+inline bool field_of(simdjson::ondemand::object& object, std::string_view key,
+                     simdjson::ondemand::value& value) {
+  for (auto field : object) {
+    std::string_view name = field.unescaped_key();
+    if (name == key) return found(field.value().get(value));
+  }
+  return false;
+}
+
 // A string value as a view into the parser (valid until it parses again), or an absent
 // (null-data) view when the value is null or not a string.
 inline std::string_view string_or_absent(simdjson::ondemand::value v) {
@@ -78,11 +92,12 @@ class JsonReader {
       started = true;
       body(doc);
     } catch (const simdjson::simdjson_error& e) {
-      // Before the document starts, stage 1 failed: for a truncated page, at its end.
+      // Before the document starts, stage 1 failed: for a truncated page, at its end. A
+      // document that ends early puts the iterator back at its start: say the end there too.
       const char* at = nullptr;
-      size_t offset = started && doc.current_location().get(at) == simdjson::SUCCESS
-                          ? static_cast<size_t>(at - buffer_.data())
-                          : bytes.size();
+      bool located = started && e.error() != simdjson::INCOMPLETE_ARRAY_OR_OBJECT &&
+                     doc.current_location().get(at) == simdjson::SUCCESS;
+      size_t offset = located ? static_cast<size_t>(at - buffer_.data()) : bytes.size();
       throw Error(GATEHOUSE_ERR_PARSE, std::string(where) + " is not " + std::string(what) +
                                            " at byte " + std::to_string(offset) + ": " + e.what());
     }
