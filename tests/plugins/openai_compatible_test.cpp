@@ -190,7 +190,8 @@ TEST(OpenAiCompatibleNormalize, ParameterCountsFromOllamaSizes) {
   auto e = test::normalize(p, list + "]}");
   ASSERT_TRUE(e.result.ok()) << e.result.message;
   auto count = [&](const std::string& size) {
-    auto n = model(e, size)["openai_compatible_metrics"]["num_parameters"];
+    test::ModelJson j = model(e, size);  // owns the parse the element points into
+    auto n = j["openai_compatible_metrics"]["num_parameters"];
     return n.is_null() ? std::optional<int64_t>() : std::optional<int64_t>(int64_t(n));
   };
   EXPECT_EQ(count("1.5T"), 1500000000000);

@@ -118,12 +118,14 @@ TEST(OpenRouterNormalize, AnAliasBelongsToItsVendorAndNamesItsTarget) {
 }
 
 TEST(OpenRouterNormalize, TieredPricesAreKeptPerTier) {
-  auto tiers = model(current(), "x-ai/grok-4.6")["openrouter_metrics"]["pricing_overrides"];
+  test::ModelJson grok = model(current(), "x-ai/grok-4.6");  // owns what the elements point into
+  auto tiers = grok["openrouter_metrics"]["pricing_overrides"];
   ASSERT_EQ(tiers.get_array().size(), 1u);
   EXPECT_EQ(int64_t(tiers.at(0)["min_prompt_tokens"]), 200000);
   EXPECT_EQ(text(tiers.at(0)["prompt"]), "0.000004");
   EXPECT_EQ(text(tiers.at(0)["input_cache_read"]), "0.000001");
-  auto by_time = model(current(), "deepseek/deepseek-v4-pro-0813")["openrouter_metrics"];
+  test::ModelJson deepseek = model(current(), "deepseek/deepseek-v4-pro-0813");
+  auto by_time = deepseek["openrouter_metrics"];
   EXPECT_EQ(by_time["pricing_overrides"].get_array().size(), 4u);
   EXPECT_EQ(int64_t(by_time["pricing_overrides"].at(1)["utc_end"]), 400);
 }
