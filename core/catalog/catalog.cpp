@@ -44,17 +44,20 @@ int64_t sort_value(const ModelRecord& m, SortKey key) {
   }
 }
 
-// Strict "a before b" for one direction, unknown values last either way.
-bool before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool descending) {
-  if (key == SortKey::name || key == SortKey::id) {
-    int c = key == SortKey::name ? a.lower_name.compare(b.lower_name) : 0;
-    if (c == 0) c = a.lower_id.compare(b.lower_id);
-    return descending ? c > 0 : c < 0;
+Orders orders_of(const ModelRecords& models) {
+  Orders orders;
+  orders[0].resize(models.size());
+  std::iota(orders[0].begin(), orders[0].end(), 0u);
+  for (size_t k = 0; k < sort_key_count; ++k) {
+    for (bool descending : {false, true}) {
+      auto& order = orders[order_index(static_cast<SortKey>(k), descending)];
+      order = orders[0];
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        return sorts_before(*models[a], *models[b], static_cast<SortKey>(k), descending);
+      });
+    }
   }
-  int64_t x = sort_value(a, key), y = sort_value(b, key);
-  if (x == GATEHOUSE_UNKNOWN_INT || y == GATEHOUSE_UNKNOWN_INT)
-    return y == GATEHOUSE_UNKNOWN_INT && x != GATEHOUSE_UNKNOWN_INT;
-  return descending ? x > y : x < y;
+  return orders;
 }
 
 std::string json_array_of(const ModelRecords& models) {
@@ -79,25 +82,33 @@ std::optional<SortKey> parse_sort_key(std::string_view text) {
 
 bool descending_by_default(SortKey key) { return key != SortKey::name && key != SortKey::id; }
 
+bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool descending) {
+  if (key == SortKey::name || key == SortKey::id) {
+    int c = key == SortKey::name ? a.lower_name.compare(b.lower_name) : 0;
+    if (c == 0) c = a.lower_id.compare(b.lower_id);
+    return descending ? c > 0 : c < 0;
+  }
+  int64_t x = sort_value(a, key), y = sort_value(b, key);
+  if (x == GATEHOUSE_UNKNOWN_INT || y == GATEHOUSE_UNKNOWN_INT)
+    return y == GATEHOUSE_UNKNOWN_INT && x != GATEHOUSE_UNKNOWN_INT;
+  return descending ? x > y : x < y;
+}
+
 Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts)
     : models_(first_of_each_id(std::move(models))),
       fetched_at_ms_(fetched_at_ms),
       parts_(std::move(parts)),
       version_(version_of(models_, parts_)),
+      orders_(orders_of(models_)),
+      by_provider_(models_.size(), orders_,
+                   [this](size_t i) { return std::string_view(models_[i]->lower_provider); }),
+      by_pipeline_tag_(models_.size(), orders_,
+                       [this](size_t i) { return std::string_view(models_[i]->pipeline_tag); }),
+      text_(models_),
       models_json_(json_array_of(models_)),
       models_json_deflated_(models_json_) {
   by_lower_id_.reserve(models_.size());
   for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->lower_id, i);
-  for (size_t k = 0; k < sort_key_count; ++k) {
-    for (bool descending : {false, true}) {
-      auto& order = orders_[2 * k + descending];
-      order.resize(models_.size());
-      std::iota(order.begin(), order.end(), 0u);
-      std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        return before(*models_[a], *models_[b], static_cast<SortKey>(k), descending);
-      });
-    }
-  }
 }
 
 const ModelRecord* Catalog::find(std::string_view id) const {
@@ -106,7 +117,7 @@ const ModelRecord* Catalog::find(std::string_view id) const {
 }
 
 std::span<const uint32_t> Catalog::order(SortKey key, bool descending) const {
-  return orders_[2 * static_cast<size_t>(key) + descending];
+  return orders_[order_index(key, descending)];
 }
 
 std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gateways) {

@@ -4,6 +4,7 @@
 // readers need no lock.
 #pragma once
 
+#include "catalog/catalog_index.hpp"
 #include "catalog/model_record.hpp"
 #include "support/gzip.hpp"
 
@@ -26,6 +27,15 @@ inline constexpr std::array<std::string_view, sort_key_count> sort_key_names = {
 std::optional<SortKey> parse_sort_key(std::string_view text);
 // downloads, likes and created read best-first (descending); name and id A to Z.
 bool descending_by_default(SortKey key);
+
+// Which of a catalog's orders a query reads: 0 upstream order, else a key and direction.
+inline size_t order_index(std::optional<SortKey> key, bool descending) {
+  return key ? 1 + 2 * static_cast<size_t>(*key) + (descending ? 1 : 0) : 0;
+}
+
+// Strict "a before b" in one sort key and direction: unknown values last either way, ties
+// not decided (the orders keep upstream order among them).
+bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool descending);
 
 // A gateway's catalog inside a merged one.
 struct CatalogPart {
@@ -53,6 +63,13 @@ class Catalog {
   // Positions into models(), ordered by key; models without a value come last in both
   // directions, and ties keep upstream order.
   std::span<const uint32_t> order(SortKey key, bool descending) const;
+  // The same by order_index(); 0 is upstream order.
+  std::span<const uint32_t> order_at(size_t index) const { return orders_[index]; }
+
+  // The indexes queries use: per lower-cased provider, per pipeline tag, and by substring.
+  const ValuePostings& by_provider() const { return by_provider_; }
+  const ValuePostings& by_pipeline_tag() const { return by_pipeline_tag_; }
+  const TextIndex& text() const { return text_; }
 
   // `[model,model,...]` in upstream order, and the same deflated: the data of a full-list
   // answer, built once.
@@ -65,7 +82,9 @@ class Catalog {
   std::vector<CatalogPart> parts_;
   std::string version_;
   std::unordered_map<std::string_view, uint32_t> by_lower_id_;
-  std::array<std::vector<uint32_t>, 2 * sort_key_count> orders_;
+  Orders orders_;
+  ValuePostings by_provider_, by_pipeline_tag_;
+  TextIndex text_;
   std::string models_json_;
   DeflatedPart models_json_deflated_;
 };

@@ -1,0 +1,75 @@
+// What makes a query cost O(page + matches) instead of O(catalog): per filter value, the
+// models that have it in every order, and a gram index for the substring search. Built
+// once with the catalog; positions are 32-bit indexes into its models.
+#pragma once
+
+#include "catalog/model_record.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace gatehouse {
+
+// A catalog's orders: 0 is upstream order, then each sort key ascending and descending.
+inline constexpr size_t order_count = 11;
+using Orders = std::array<std::vector<uint32_t>, order_count>;
+
+// For each distinct value (a provider, a pipeline tag), its models in each of the orders.
+class ValuePostings {
+ public:
+  // value_of(i) is model i's value; views must outlive this (they point into the records).
+  template <class ValueOf>
+  ValuePostings(size_t model_count, const Orders& orders, ValueOf&& value_of);
+
+  // The models whose value is `value`, in order `order`; empty when none has it.
+  std::span<const uint32_t> find(std::string_view value, size_t order) const;
+
+ private:
+  void build(const std::vector<uint32_t>& value_ids, const Orders& orders);
+
+  std::unordered_map<std::string_view, uint32_t> ids_;
+  std::vector<uint32_t> starts_;  // value id -> first slot; the same in every order
+  std::array<std::vector<uint32_t>, order_count> postings_;
+};
+
+template <class ValueOf>
+ValuePostings::ValuePostings(size_t model_count, const Orders& orders, ValueOf&& value_of) {
+  std::vector<uint32_t> value_ids(model_count);
+  for (size_t i = 0; i < model_count; ++i)
+    value_ids[i] = ids_.emplace(value_of(i), static_cast<uint32_t>(ids_.size())).first->second;
+  build(value_ids, orders);
+}
+
+// Substring search over lower-cased ids and names: postings of every 2- and 3-byte gram.
+// Bytes other than ASCII letters, digits and - _ . / : space share one code, so a gram
+// with one of them may list models that lack it; candidates are therefore verified.
+class TextIndex {
+ public:
+  explicit TextIndex(const ModelRecords& models);
+
+  // The models (ascending) that may hold `lower_q` in lower_id or lower_name, and whether
+  // each surely does (a whole gram without shared codes); nullopt for a one-byte q, which
+  // no gram covers.
+  struct Candidates {
+    std::vector<uint32_t> models;
+    bool exact = false;
+  };
+  std::optional<Candidates> candidates(std::string_view lower_q) const;
+
+  // The size of the shortest posting among q's grams: what candidates() would cost.
+  std::optional<size_t> estimate(std::string_view lower_q) const;
+
+ private:
+  std::vector<uint32_t> grams_of(std::string_view lower_q) const;
+  std::span<const uint32_t> posting(uint32_t gram) const;
+
+  std::vector<uint32_t> starts_;  // gram -> first slot in models_
+  std::vector<uint32_t> models_;
+};
+
+}  // namespace gatehouse
