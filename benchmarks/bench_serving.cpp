@@ -97,7 +97,10 @@ const std::pair<const char*, QueryParams> shapes[] = {
     {"tag_created", {{"pipeline_tag", "text-generation"}, {"sort", "created"}, {"limit", "20"}}},
     {"provider_likes", {{"provider", "meta-llama"}, {"sort", "likes"}, {"limit", "20"}}},
     {"provider_q_tag",
-     {{"provider", "qwen"}, {"q", "instruct"}, {"pipeline_tag", "text-generation"}, {"limit", "20"}}},
+     {{"provider", "qwen"},
+      {"q", "instruct"},
+      {"pipeline_tag", "text-generation"},
+      {"limit", "20"}}},
 };
 
 void BM_Query(benchmark::State& state, const QueryParams& params, bool indexed) {
@@ -116,8 +119,8 @@ void BM_Query(benchmark::State& state, const QueryParams& params, bool indexed) 
 void register_queries() {
   for (const auto& [name, params] : shapes)
     for (bool indexed : {true, false})
-      benchmark::RegisterBenchmark(
-          (std::string(indexed ? "query/" : "scan/") + name).c_str(), BM_Query, params, indexed)
+      benchmark::RegisterBenchmark((std::string(indexed ? "query/" : "scan/") + name).c_str(),
+                                   BM_Query, params, indexed)
           ->Arg(1)
           ->Arg(36)
           ->Unit(benchmark::kMicrosecond);

@@ -79,8 +79,8 @@ std::span<const uint32_t> ValuePostings::find(std::string_view value, size_t ord
   auto it = ids_.find(value);
   if (it == ids_.end()) return {};
   uint32_t id = it->second;
-  return std::span<const uint32_t>(postings_[order]).subspan(starts_[id],
-                                                             starts_[id + 1] - starts_[id]);
+  return std::span<const uint32_t>(postings_[order])
+      .subspan(starts_[id], starts_[id + 1] - starts_[id]);
 }
 
 TextIndex::TextIndex(const ModelRecords& models) : starts_(gram_count + 1, 0) {
@@ -108,7 +108,8 @@ std::vector<uint32_t> TextIndex::grams_of(std::string_view q) const {
 }
 
 std::span<const uint32_t> TextIndex::posting(uint32_t gram) const {
-  return std::span<const uint32_t>(models_).subspan(starts_[gram], starts_[gram + 1] - starts_[gram]);
+  return std::span<const uint32_t>(models_).subspan(starts_[gram],
+                                                    starts_[gram + 1] - starts_[gram]);
 }
 
 std::optional<size_t> TextIndex::estimate(std::string_view q) const {
@@ -124,8 +125,8 @@ std::optional<TextIndex::Candidates> TextIndex::candidates(std::string_view q) c
   for (size_t g = 1; g < grams.size() && !out.models.empty(); ++g)
     intersect(out.models, posting(grams[g]));
   // One whole gram of codes no other byte shares: its posting is exactly q's matches.
-  out.exact = q.size() <= 3 && std::none_of(q.begin(), q.end(),
-                                            [](char c) { return code(c) == shared_code; });
+  out.exact = q.size() <= 3 &&
+              std::none_of(q.begin(), q.end(), [](char c) { return code(c) == shared_code; });
   return out;
 }
 

@@ -149,8 +149,9 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   record.id = id;
   record.name = model.name.data ? std::string(view(model.name)) : name_from_id(id);
   size_t slash = id.find('/');
-  std::string_view owner =
-      slash == std::string_view::npos ? std::string_view() : id.substr(0, slash);
+  std::string_view owner = slash == std::string_view::npos || slash == 0
+                               ? std::string_view()  // "/x" has no owner: null, not ""
+                               : id.substr(0, slash);
   std::string_view provider = model.provider_slug.data ? view(model.provider_slug) : owner;
   record.provider_slug = provider;
 

@@ -2,7 +2,10 @@
 
 #include "plugin_host/http_client.hpp"
 #include "support/log.hpp"
+#include "support/utf8.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <string_view>
 
@@ -12,6 +15,24 @@ namespace {
 HostServices& self(void* context) { return *static_cast<HostServices*>(context); }
 
 gatehouse_str view(const std::string& s) { return {s.data(), s.size()}; }
+std::string_view view(gatehouse_str s) { return {s.data ? s.data : "", s.data ? s.size : 0}; }
+
+// RFC 9110's token characters.
+bool is_header_name(std::string_view name) {
+  constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           specials.find(c) != std::string_view::npos;
+  });
+}
+
+// Visible characters, spaces and tabs: no CR, LF, NUL or other control byte.
+bool is_header_value(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7f;
+  });
+}
 
 LogLevel level_from_abi(int32_t level) {
   switch (level) {
@@ -119,10 +140,15 @@ gatehouse_status HostServices::http_get(void* context, const gatehouse_http_requ
                 "http_get needs a gatehouse_http_request of at least " +
                     std::to_string(http_request_v1_0_size) + " bytes with a url");
   HttpHeaders headers;
-  for (size_t i = 0; i < request->header_count; ++i)
-    headers.emplace_back(
-        std::string(request->headers[i].name.data, request->headers[i].name.size),
-        std::string(request->headers[i].value.data, request->headers[i].value.size));
+  for (size_t i = 0; i < request->header_count; ++i) {
+    std::string name(view(request->headers[i].name)), value(view(request->headers[i].value));
+    // A key read from a variable with a CR or LF in it would add headers of its own.
+    if (!is_header_name(name) || !is_header_value(value))
+      return fail(GATEHOUSE_ERR_INVALID_ARGUMENT,
+                  "request header '" + printable(name.substr(0, 64)) +
+                      "' has a name that is not a token or a value with a control character");
+    headers.emplace_back(std::move(name), std::move(value));
+  }
   std::string url(request->url.data, request->url.size);
   HttpClientResponse r;
   try {

@@ -6,7 +6,6 @@
 #include <gatehouse/plugin.hpp>
 
 #include <charconv>
-#include <cstdlib>
 #include <unordered_set>
 
 namespace gatehouse::huggingface {
@@ -43,9 +42,9 @@ class HuggingFacePlugin {
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG, "option 'mode' must be expand or full");
     full_ = mode == "full";
     std::string token_env(host_.option_or("token_env", "HUG_API_KEY"));
-    const char* token = std::getenv(token_env.c_str());
-    if (!token || !*token) token = std::getenv("HF_TOKEN");
-    if (token && *token) authorization_ = std::string("Bearer ") + token;
+    std::optional<std::string> token = gatehouse::secret_from_env(token_env);
+    if (!token) token = gatehouse::secret_from_env("HF_TOKEN");
+    if (token) authorization_ = "Bearer " + *token;
     for (std::string_view key :
          {"inference_provider", "pipeline_tag", "search", "author", "filter"}) {
       std::string_view fallback = key == "inference_provider" ? "hf-inference" : "";

@@ -15,20 +15,6 @@ using gatehouse::integer_or_absent;
 using gatehouse::string_or_absent;
 using sv = std::string_view;
 
-// Names the metrics object writes itself; an upstream field of the same name is not copied.
-constexpr sv written_keys[] = {"owned_by",      "max_output_tokens", "tags",           "pricing",
-                               "pricing_other", "parameter_size",    "num_parameters", "name"};
-
-// A price in USD per token, from text or a number, per token or per 1M tokens.
-std::optional<std::string> price_of(od::value v, bool per_million) {
-  int shift = per_million ? -6 : 0;
-  sv s;
-  if (found(v.get_string().get(s))) return gatehouse::price::decimal(s, shift);
-  double d;
-  if (found(v.get_double().get(d))) return gatehouse::price::from_double(d, shift);
-  return std::nullopt;
-}
-
 // A value's JSON text as it stands in the input (the value is consumed).
 sv raw_text(od::value value) {
   switch (value.type()) {
@@ -46,11 +32,15 @@ bool is_window_key(sv key) {
 }  // namespace
 
 struct ModelListNormalizer::Entry {
-  sv id, name, model, display_name, description, owned_by, modality, parameter_size;
+  sv id, name, model, display_name, description, owned_by, parameter_size;
   std::optional<int64_t> created, context_length, max_output_tokens;
-  std::vector<sv> inputs, outputs, tags;
+  gatehouse::ModalityFields modalities;
+  std::vector<sv> tags;
   bool has_tags = false;
-  std::optional<std::string> prompt, completion;
+  // Per token (prompt/completion) wins over per 1M (input/output), whatever the key order.
+  gatehouse::JsonPrice prompt, completion, input, output;
+  bool variable = false;       // some price was negative ("-1": set by the model routed to)
+  bool other_charges = false;  // a non-token price above 0 (Together's base, hourly)
 };
 
 ModelListNormalizer::ModelListNormalizer(std::string provider, std::string metrics_key)
@@ -129,15 +119,16 @@ void ModelListNormalizer::read_entry(od::object entry, Entry& e) {
       read_metadata(v, e);
     else if (key == "pricing")
       read_pricing(v, false, e);
-    else if (key == "architecture") {
+    else if (key == "tags") {
+      e.has_tags = true;
+      gatehouse::append_strings(v, e.tags);
+    } else if (key == "architecture") {
       od::object a;
       if (!found(v.get_object().get(a))) continue;
       for (auto part : a) {
         sv name = part.unescaped_key();
         od::value value = part.value();
-        if (name == "modality") e.modality = string_or_absent(value);
-        if (name == "input_modalities") gatehouse::append_strings(value, e.inputs);
-        if (name == "output_modalities") gatehouse::append_strings(value, e.outputs);
+        if (!e.modalities.read(name, value)) keep_text(name, raw_text(value));
       }
     } else if (key == "details") {  // Ollama: {"family", "parameter_size": "14.8B", ...}
       read_details(v, e);
@@ -158,7 +149,7 @@ void ModelListNormalizer::read_details(od::value details, Entry& e) {
     od::value v = field.value();
     if (key == "parameter_size" && found(v.get_string().get(e.parameter_size)))
       kept.string(key, e.parameter_size);
-    else if (auto json = minified(raw_text(v)))
+    else if (auto json = valid_json(raw_text(v)))
       kept.raw(key, *json);
   }
   kept_.emplace_back("details", kept.finish());
@@ -195,65 +186,86 @@ void ModelListNormalizer::read_metadata(od::value metadata, Entry& e) {
 // hourly, base, finetune) are not token prices and are kept as sent in pricing_other.
 void ModelListNormalizer::read_pricing(od::value pricing, bool per_million, Entry& e) {
   od::object o;
-  if (!found(pricing.get_object().get(o))) return;
+  if (!found(pricing.get_object().get(o))) return keep_text("upstream_pricing", raw_text(pricing));
+  auto note = [&e](gatehouse::JsonPrice p) {
+    e.variable = e.variable || p.variable;
+    return p;
+  };
   for (auto field : o) {
     sv key = field.unescaped_key();
     od::value v = field.value();
+    sv text;
+    double number = 0;
     if (key == "prompt" || key == "completion") {
-      (key == "prompt" ? e.prompt : e.completion) = price_of(v, false);
+      (key == "prompt" ? e.prompt : e.completion) = note(gatehouse::price_of(v));
     } else if (key == "input" || key == "input_tokens") {
-      e.prompt = price_of(v, true);
+      e.input = note(gatehouse::price_of(v, -6));
     } else if (key == "output" || key == "output_tokens") {
-      e.completion = price_of(v, true);
-    } else {
-      sv text;
-      bool is_text = found(v.get_string().get(text));
-      if (!is_text && !per_million && !key.ends_with("_tokens")) {
-        if (auto json = minified(raw_text(v))) other_prices_.raw(key, *json);
-        continue;
-      }
-      auto p = is_text ? gatehouse::price::decimal(text, per_million ? -6 : 0) : price_of(v, true);
-      p ? prices_.string(key, *p) : prices_.null(key);
+      e.output = note(gatehouse::price_of(v, -6));
+    } else if (found(v.get_string().get(text)) || per_million || key.ends_with("_tokens")) {
+      int shift = per_million || !text.data() ? -6 : 0;  // text is per token but in metadata
+      auto p = note(text.data() ? gatehouse::price_from_text(text, shift)
+                                : gatehouse::price_of(v, shift));
+      p.text ? prices_.string(key, *p.text) : prices_.null(key);
+    } else if (auto json = valid_json(raw_text(v))) {
+      e.other_charges =
+          e.other_charges ||
+          (std::from_chars(json->data(), json->data() + json->size(), number).ec == std::errc() &&
+           number > 0);
+      other_prices_.raw(key, *json);
     }
   }
 }
 
-// Keeps one field's JSON text, minified, for the metrics.
+// Keeps one field's JSON text, minified, for the metrics; a field that is not JSON after all
+// (simdjson's On-Demand skips what it does not read) is left out, not the model.
 void ModelListNormalizer::keep_text(sv key, sv json) {
-  if (auto text = minified(json)) kept_.emplace_back(std::string(key), std::move(*text));
+  if (auto text = valid_json(json)) kept_.emplace_back(std::string(key), std::move(*text));
 }
 
-std::optional<std::string> ModelListNormalizer::minified(sv json) {
+std::optional<std::string> ModelListNormalizer::valid_json(sv json) {
   minified_.resize(json.size());
   size_t size = 0;
   if (simdjson::minify(json.data(), json.size(), minified_.data(), size) != simdjson::SUCCESS)
-    return std::nullopt;  // not JSON after all: left out rather than passed on
-  return minified_.substr(0, size);
+    return std::nullopt;
+  minified_.resize(size);
+  if (validator_.parse(minified_).error()) return std::nullopt;
+  return minified_;
 }
 
-void ModelListNormalizer::emit(const Entry& e, const OnModel& on_model) {
-  gatehouse::ModalityLists lists;
-  if (e.inputs.empty() && e.outputs.empty()) lists = gatehouse::split_modality(e.modality);
-  const std::vector<sv>& inputs = lists.inputs.empty() ? e.inputs : lists.inputs;
-  const std::vector<sv>& outputs = lists.outputs.empty() ? e.outputs : lists.outputs;
-  auto at_most = [](const std::vector<sv>& list) {
-    return std::span<const sv>(list).first(
-        std::min(list.size(), gatehouse::ModelSink::max_modalities));
+// The token prices: per token when given, else per 1M; a "free" model that is charged
+// otherwise (Together's image models: input 0, output 0, base 0.0027) has none.
+std::pair<gatehouse::JsonPrice, gatehouse::JsonPrice> token_prices(
+    const gatehouse::JsonPrice& prompt, const gatehouse::JsonPrice& completion,
+    const gatehouse::JsonPrice& input, const gatehouse::JsonPrice& output, bool other_charges) {
+  auto pick = [](const gatehouse::JsonPrice& a, const gatehouse::JsonPrice& b) {
+    return a.text || a.variable ? a : b;
   };
+  gatehouse::JsonPrice p = pick(prompt, input), c = pick(completion, output);
+  if (other_charges && p.text == "0" && c.text == "0") return {};
+  return {p, c};
+}
 
+void ModelListNormalizer::emit(Entry& e, const OnModel& on_model) {
+  auto [prompt, completion] =
+      token_prices(e.prompt, e.completion, e.input, e.output, e.other_charges);
+  written_.clear();
   metrics_.reset();
-  metrics_.string_or_null("owned_by", e.owned_by).integer("max_output_tokens", e.max_output_tokens);
-  if (e.has_tags) metrics_.strings("tags", e.tags);
-  metrics_.raw("pricing", prices_.finish());
+  write("owned_by").string_or_null("owned_by", e.owned_by);
+  write("max_output_tokens").integer("max_output_tokens", e.max_output_tokens);
+  if (e.has_tags) write("tags").strings("tags", e.tags);
+  write("variable_pricing").boolean("variable_pricing", e.variable);
+  write("pricing").raw("pricing", prices_.finish());
   if (const std::string& other = other_prices_.finish(); other.size() > 2)
-    metrics_.raw("pricing_other", other);
+    write("pricing_other").raw("pricing_other", other);
   if (e.parameter_size.data())
-    metrics_.string("parameter_size", e.parameter_size)
+    write("parameter_size")
+        .string("parameter_size", e.parameter_size)
         .integer("num_parameters", parameter_count(e.parameter_size));
-  if (e.id.data() && e.name.data() && e.name != e.id) metrics_.string("name", e.name);
-  for (const auto& [key, json] : kept_)
-    if (std::find(std::begin(written_keys), std::end(written_keys), key) == std::end(written_keys))
-      metrics_.raw(key, json);
+  if (e.name.data() && e.name != e.id) write("name").string("name", e.name);
+  for (const auto& [key, json] : kept_)  // an upstream that repeats a key: the first stays
+    if (std::find(written_.begin(), written_.end(), key) == written_.end())
+      write(key).raw(key, json);
 
   gatehouse::Model m;
   m.id = e.id;
@@ -262,13 +274,17 @@ void ModelListNormalizer::emit(const Entry& e, const OnModel& on_model) {
   m.created = e.created.value_or(0) > 0 ? e.created : std::nullopt;  // 0: not known
   m.context_length = e.context_length.value_or(0) > 0 ? e.context_length : std::nullopt;
   if (e.id.find('/') == sv::npos) m.provider_slug = provider_.empty() ? e.owned_by : sv(provider_);
-  m.input_modalities = at_most(inputs);
-  m.output_modalities = at_most(outputs);
-  if (e.prompt) m.pricing_prompt = *e.prompt;
-  if (e.completion) m.pricing_completion = *e.completion;
+  e.modalities.apply(m);
+  if (prompt.text) m.pricing_prompt = *prompt.text;
+  if (completion.text) m.pricing_completion = *completion.text;
   m.metrics_key = metrics_key_;
   m.metrics_json = metrics_.finish();
   on_model(m);
+}
+
+gatehouse::json::ObjectWriter& ModelListNormalizer::write(sv key) {
+  written_.emplace_back(key);
+  return metrics_;
 }
 
 std::optional<int64_t> parameter_count(sv size) {

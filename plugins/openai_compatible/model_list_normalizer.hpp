@@ -44,15 +44,18 @@ class ModelListNormalizer {
   void read_metadata(simdjson::ondemand::value metadata, Entry& e);
   void read_pricing(simdjson::ondemand::value pricing, bool per_million, Entry& e);
   void keep_text(std::string_view key, std::string_view json);
-  std::optional<std::string> minified(std::string_view json);
-  void emit(const Entry& e, const OnModel& on_model);
+  std::optional<std::string> valid_json(std::string_view json);
+  void emit(Entry& e, const OnModel& on_model);
+  gatehouse::json::ObjectWriter& write(std::string_view key);  // notes the key as written
 
   std::string provider_, metrics_key_;
   gatehouse::JsonReader reader_;
   // Reused per entry, so normalizing allocates little.
   gatehouse::json::ObjectWriter metrics_, prices_, other_prices_;
   std::vector<std::pair<std::string, std::string>> kept_;  // key, minified JSON
+  std::vector<std::string> written_;                       // keys of metrics_ so far
   std::string minified_;
+  simdjson::dom::parser validator_;
 };
 
 // "14.8B" (Ollama's parameter_size) -> 14800000000; also K, M and T; nullopt otherwise.

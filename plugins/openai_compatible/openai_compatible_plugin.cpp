@@ -5,7 +5,7 @@
 
 #include <gatehouse/plugin.hpp>
 
-#include <cstdlib>
+#include <algorithm>
 
 namespace gatehouse::openai_compatible {
 namespace {
@@ -64,11 +64,16 @@ class OpenAiCompatiblePlugin {
         normalizer_(std::string(host.option_or("provider", "")), metrics_key_of(host)) {
     if (!host_.option("base_url"))
       throw Error(GATEHOUSE_ERR_CONFIG,
-                  "option 'base_url' is required (like \"https://api.deepinfra.com/v1/openai\" "
-                  "or \"http://127.0.0.1:8000\")");
+                  "option 'base_url' is required (like \"https://api.groq.com/openai\" or "
+                  "\"http://127.0.0.1:8000\"; 'path' is appended to it)");
     std::string_view path = host_.option_or("path", "/v1/models");
-    if (!path.starts_with('/') || path.find_first_of(" \r\n\t#") != std::string_view::npos)
-      throw Error(GATEHOUSE_ERR_CONFIG, "option 'path' must start with '/' (like \"/v1/models\")");
+    bool plain = std::none_of(path.begin(), path.end(), [](char c) {
+      return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '#';
+    });
+    if (!path.starts_with('/') || !plain)
+      throw Error(GATEHOUSE_ERR_CONFIG,
+                  "option 'path' must start with '/' and hold no space, control byte or '#' "
+                  "(like \"/v1/models\")");
     url_ = host_.url_option("base_url", "") + std::string(path);
     api_key_env_ = host_.option_or("api_key_env", "");
     auth_ = parse_auth_header(host_.option_or("auth_header", "Authorization: Bearer"));
@@ -76,10 +81,9 @@ class OpenAiCompatiblePlugin {
 
   void fetch(gatehouse::ModelSink& sink) {
     std::vector<gatehouse::HttpHeader> headers{{"Accept", "application/json"}};
-    // Read at each fetch: a key set or rotated later is picked up without a reload.
-    const char* key = api_key_env_.empty() ? nullptr : std::getenv(api_key_env_.c_str());
-    std::string value = key && *key ? auth_.prefix + key : "";
-    if (!value.empty()) headers.push_back({auth_.name, value});
+    std::optional<std::string> key = gatehouse::secret_from_env(api_key_env_);
+    std::string value = key ? auth_.prefix + *key : "";
+    if (key) headers.push_back({auth_.name, value});
     size_t models = 0;
     host_.http_get(url_, headers, [&](const gatehouse::HttpResponse& r) {
       if (!r.ok()) throw Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
@@ -87,9 +91,7 @@ class OpenAiCompatiblePlugin {
           normalizer_.normalize(r.body, url_, [&](const gatehouse::Model& m) { sink.emit(m); });
     });
     host_.info(std::to_string(models) + " models" +
-               (value.empty() && !api_key_env_.empty()
-                    ? " (no key: " + api_key_env_ + " is not set)"
-                    : ""));
+               (!key && !api_key_env_.empty() ? " (no key: " + api_key_env_ + " is not set)" : ""));
   }
 
   void normalize(std::string_view bytes, gatehouse::ModelSink& sink) {

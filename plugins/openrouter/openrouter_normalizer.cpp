@@ -3,6 +3,7 @@
 #include <gatehouse/price.hpp>
 #include <gatehouse/text.hpp>
 
+#include <cctype>
 #include <optional>
 
 namespace gatehouse::openrouter {
@@ -14,22 +15,7 @@ using gatehouse::integer_or_absent;
 using gatehouse::string_or_absent;
 using sv = std::string_view;
 
-// One price as OpenRouter sends it: decimal text per token, "0" for free, "-1" for a
-// router whose price depends on the model it picks (variable: no price, but said so).
-struct Price {
-  std::optional<std::string> text;
-  bool variable = false;
-};
-
-Price price_of(od::value v) {
-  sv s;
-  if (found(v.get_string().get(s)))
-    return s.starts_with('-') ? Price{std::nullopt, true} : Price{gatehouse::price::decimal(s)};
-  double d;
-  if (found(v.get_double().get(d)))
-    return d < 0 ? Price{std::nullopt, true} : Price{gatehouse::price::from_double(d)};
-  return {};
-}
+using Price = gatehouse::JsonPrice;
 
 void write_price(gatehouse::json::ObjectWriter& out, sv key, const Price& p) {
   p.text ? out.string(key, *p.text) : out.null(key);
@@ -37,9 +23,32 @@ void write_price(gatehouse::json::ObjectWriter& out, sv key, const Price& p) {
 
 // Reads one price, noting in `variable` when it is one.
 Price price_of(od::value v, bool& variable) {
-  Price p = price_of(v);
+  Price p = gatehouse::price_of(v);
   variable = variable || p.variable;
   return p;
+}
+
+// The counts a pricing tier is conditioned on; its other keys are prices.
+bool is_tier_condition(sv key) {
+  return key.starts_with("min_") || key.starts_with("max_") || key.starts_with("utc_");
+}
+
+// An id as a URL path: bytes outside RFC 3986's unreserved set and '/', ':' and '~' are
+// percent-encoded, so an id holding spaces, '?', '#' or control bytes cannot bend the URL.
+std::string url_path_of(sv id) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : id) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || std::string_view("-._~/:").find(c) != sv::npos) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 0xf]);
+    }
+  }
+  return out;
 }
 
 // ":free" of "z-ai/glm-5.2:free": OpenRouter's variants of one model.
@@ -54,9 +63,10 @@ sv variant_of(sv id) {
 
 struct OpenRouterNormalizer::Entry {
   sv id, name, description, canonical_slug, hugging_face_id, tokenizer, instruct_type;
-  sv modality, alias_of, knowledge_cutoff, expiration_date;
+  sv alias_of, knowledge_cutoff, expiration_date;
   std::optional<int64_t> created, context_length, top_context_length;
-  std::vector<sv> inputs, outputs, parameters;
+  gatehouse::ModalityFields modalities;
+  std::vector<sv> parameters;
   bool has_parameters = false, has_top_provider = false;
   bool variable = false;  // some price is "-1": it depends on what the router picks
   Price prompt, completion;
@@ -140,9 +150,7 @@ void OpenRouterNormalizer::read_entry(od::object entry, Entry& e) {
       for (auto part : a) {
         sv name = part.unescaped_key();
         od::value value = part.value();
-        if (name == "modality") e.modality = string_or_absent(value);
-        if (name == "input_modalities") gatehouse::append_strings(value, e.inputs);
-        if (name == "output_modalities") gatehouse::append_strings(value, e.outputs);
+        if (e.modalities.read(name, value)) continue;
         if (name == "tokenizer") e.tokenizer = string_or_absent(value);
         if (name == "instruct_type") e.instruct_type = string_or_absent(value);
       }
@@ -195,9 +203,8 @@ void OpenRouterNormalizer::read_pricing(od::value pricing, Entry& e) {
         for (auto part : t) {
           sv name = part.unescaped_key();
           od::value value = part.value();
-          int64_t n;
-          if (found(value.get_int64().get(n)))
-            tier.integer(name, n);  // min_prompt_tokens, utc_start, utc_end
+          if (is_tier_condition(name))
+            tier.integer(name, integer_or_absent(value));
           else
             write_price(tier, name, price_of(value, e.variable));
         }
@@ -214,16 +221,7 @@ void OpenRouterNormalizer::read_pricing(od::value pricing, Entry& e) {
   }
 }
 
-void OpenRouterNormalizer::emit(const Entry& e, const OnModel& on_model) {
-  gatehouse::ModalityLists lists;
-  if (e.inputs.empty() && e.outputs.empty()) lists = gatehouse::split_modality(e.modality);
-  const std::vector<sv>& inputs = lists.inputs.empty() ? e.inputs : lists.inputs;
-  const std::vector<sv>& outputs = lists.outputs.empty() ? e.outputs : lists.outputs;
-  auto at_most = [](const std::vector<sv>& list) {
-    return std::span<const sv>(list).first(
-        std::min(list.size(), gatehouse::ModelSink::max_modalities));
-  };
-
+void OpenRouterNormalizer::emit(Entry& e, const OnModel& on_model) {
   metrics_.reset();
   metrics_.string_or_null("canonical_slug", e.canonical_slug)
       .string_or_null("hugging_face_id", e.hugging_face_id.empty() ? sv() : e.hugging_face_id)
@@ -240,7 +238,7 @@ void OpenRouterNormalizer::emit(const Entry& e, const OnModel& on_model) {
       .string_or_null("knowledge_cutoff", e.knowledge_cutoff)
       .string_or_null("expiration_date", e.expiration_date);
 
-  url_ = site_url_ + "/" + std::string(e.id);
+  url_ = site_url_ + "/" + url_path_of(e.id);
   std::optional<int64_t> window =
       e.context_length.value_or(0) > 0 ? e.context_length : e.top_context_length;
   size_t slash = e.id.find('/');
@@ -251,10 +249,9 @@ void OpenRouterNormalizer::emit(const Entry& e, const OnModel& on_model) {
   m.description = e.description;
   m.created = e.created.value_or(0) > 0 ? e.created : std::nullopt;
   m.context_length = window.value_or(0) > 0 ? window : std::nullopt;
-  if (slash != sv::npos) m.provider_slug = e.id.substr(owner, slash - owner);
+  if (slash != sv::npos && slash > owner) m.provider_slug = e.id.substr(owner, slash - owner);
   m.provider_site_url = url_;
-  m.input_modalities = at_most(inputs);
-  m.output_modalities = at_most(outputs);
+  e.modalities.apply(m);
   if (e.prompt.text) m.pricing_prompt = *e.prompt.text;
   if (e.completion.text) m.pricing_completion = *e.completion.text;
   m.metrics_key = "openrouter_metrics";

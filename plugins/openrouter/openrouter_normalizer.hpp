@@ -38,7 +38,7 @@ class OpenRouterNormalizer {
   void read_entries(simdjson::ondemand::array data, Page& page, const OnModel& on_model);
   void read_entry(simdjson::ondemand::object entry, Entry& e);
   void read_pricing(simdjson::ondemand::value pricing, Entry& e);
-  void emit(const Entry& e, const OnModel& on_model);
+  void emit(Entry& e, const OnModel& on_model);
 
   std::string site_url_;
   gatehouse::JsonReader reader_;

@@ -5,7 +5,6 @@
 #include <gatehouse/plugin.hpp>
 
 #include <charconv>
-#include <cstdlib>
 #include <unordered_set>
 
 namespace gatehouse::openrouter {
@@ -27,6 +26,8 @@ std::string resolve(std::string_view from, std::string_view next) {
   if (next.starts_with('?')) return std::string(from.substr(0, from.find('?'))) + std::string(next);
   return {};
 }
+
+constexpr size_t max_link_bytes = 8192;
 
 class OpenRouterPlugin {
  public:
@@ -80,20 +81,21 @@ class OpenRouterPlugin {
   // One page: its models go to the sink, each id once. Returns the next page's URL, or "".
   std::string read_page(const std::string& url, std::unordered_set<std::string>& seen,
                         gatehouse::ModelSink& sink) {
-    // Read at each fetch: a key set or rotated later is picked up without a reload.
-    const char* key = std::getenv(api_key_env_.c_str());
-    std::string authorization = key && *key ? std::string("Bearer ") + key : "";
+    std::optional<std::string> key = gatehouse::secret_from_env(api_key_env_);
+    std::string authorization = key ? "Bearer " + *key : "";
     std::vector<gatehouse::HttpHeader> headers{{"Accept", "application/json"}};
-    if (!authorization.empty()) headers.push_back({"Authorization", authorization});
+    if (key) headers.push_back({"Authorization", authorization});
     std::string next;
     host_.http_get(url, headers, [&](const gatehouse::HttpResponse& r) {
       if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
       auto page = normalizer_.normalize(r.body, url, [&](const gatehouse::Model& m) {
-        if (seen.emplace(m.id).second) sink.emit(m);
+        if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);  // as the host keys
       });
       if (page.next.empty()) return;
-      next = resolve(r.url, page.next);
-      if (next.empty()) host_.warn("links.next '" + page.next.substr(0, 200) + "' not followed");
+      next = page.next.size() <= max_link_bytes ? resolve(r.url, page.next) : "";
+      if (next.empty())
+        host_.warn("links.next of " + std::to_string(page.next.size()) + " bytes not followed: '" +
+                   gatehouse::one_line_prefix(page.next, 200) + "'");
     });
     return next;
   }

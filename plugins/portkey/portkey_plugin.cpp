@@ -4,8 +4,6 @@
 
 #include <gatehouse/plugin.hpp>
 
-#include <cstdlib>
-
 namespace gatehouse::portkey {
 namespace {
 
@@ -20,14 +18,14 @@ class PortkeyPlugin {
 
   void fetch(gatehouse::ModelSink& sink) {
     // Read now, not at create: a key set or rotated later is picked up by the next fetch.
-    const char* key = std::getenv(api_key_env_.c_str());
-    if (!key || !*key)
+    std::optional<std::string> key = gatehouse::secret_from_env(api_key_env_);
+    if (!key)
       throw gatehouse::Error(GATEHOUSE_ERR_CONFIG,
                              "environment variable " + api_key_env_ +
                                  " is not set; Portkey needs an API key (option api_key_env "
                                  "names the variable)");
     std::string url = base_url_ + "/v1/models";
-    gatehouse::HttpHeader headers[] = {{"x-portkey-api-key", key}, {"Accept", "application/json"}};
+    gatehouse::HttpHeader headers[] = {{"x-portkey-api-key", *key}, {"Accept", "application/json"}};
     host_.http_get(url, headers, [&](const gatehouse::HttpResponse& r) {
       if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
       normalizer_.normalize(r.body, url, [&](const gatehouse::Model& m) { sink.emit(m); });

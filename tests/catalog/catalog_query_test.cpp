@@ -2,8 +2,8 @@
 // the query's order, each checked): the same models in the same
 // order and the same total, on random filters over the recorded catalogs (the Hub's 2,817
 // models, Portkey's and OpenRouter's merged behind them).
-#include "catalog/catalog.hpp"
 #include "catalog/catalog_query.hpp"
+#include "catalog/catalog.hpp"
 #include "harness/plugin_run.hpp"
 
 #include <gtest/gtest.h>
@@ -64,7 +64,8 @@ Vocabulary vocabulary(std::mt19937& rng) {
     if (!m->pipeline_tag.empty()) v.tags.push_back(m->pipeline_tag);
     const std::string& text = rng() % 2 ? m->lower_id : m->lower_name;
     size_t length = 1 + rng() % 8;
-    if (text.size() >= length) v.texts.push_back(text.substr(rng() % (text.size() - length + 1), length));
+    if (text.size() >= length)
+      v.texts.push_back(text.substr(rng() % (text.size() - length + 1), length));
   }
   return v;
 }
@@ -89,8 +90,8 @@ TEST(CatalogQuery, IndexedAnswersEqualAPlainScanOnRandomQueries) {
 
 TEST(CatalogQuery, EdgeCasesEqualAPlainScan) {
   for (std::string text : {"a", "ll", "lla", "llama", "LLAMA", "qwen/", "-7b", "\xff", "", "é"}) {
-    for (std::optional<SortKey> sort : {std::optional<SortKey>(), std::optional(SortKey::likes),
-                                        std::optional(SortKey::name)}) {
+    for (std::optional<SortKey> sort :
+         {std::optional<SortKey>(), std::optional(SortKey::likes), std::optional(SortKey::name)}) {
       ModelQuery q;
       q.q = ascii_lower(text);
       q.sort = sort;

@@ -55,6 +55,25 @@ class HostServicesTest : public ::testing::Test {
   std::string url_;
 };
 
+// A key read from a variable that holds a line break would add headers of its own.
+TEST_F(HostServicesTest, AHeaderWithALineBreakOrABadNameIsRefusedUnsent) {
+  url_ = upstream_.url("/models");
+  for (auto [name, value] : {std::pair{"x-api-key", "sk-1\r\nX-Injected: yes"},
+                             std::pair{"x-api-key", "sk-1\r"}, std::pair{"bad name", "v"}}) {
+    gatehouse_http_header header{{name, strlen(name)}, {value, strlen(value)}};
+    gatehouse_http_request request{sizeof request, {url_.data(), url_.size()}, &header, 1, 0};
+    char text[256];
+    gatehouse_error error{sizeof error, text, sizeof text, 0};
+    Received got;
+    EXPECT_EQ(table_->http_get(table_->host_context, &request, &keep, &got, &error),
+              GATEHOUSE_ERR_INVALID_ARGUMENT);
+    std::string message(text, error.length);
+    EXPECT_NE(message.find("request header '"), std::string::npos) << message;
+    EXPECT_EQ(message.find("sk-1"), std::string::npos) << "the value is never shown";
+  }
+  EXPECT_TRUE(upstream_.requests().empty());
+}
+
 TEST_F(HostServicesTest, AnAbi10SizedRequestIsServed) {
   // ABI 1.0's struct ends with timeout_ms; sizeof adds tail padding a plugin need not pass.
   ASSERT_LT(http_request_v1_0_size, sizeof(gatehouse_http_request));

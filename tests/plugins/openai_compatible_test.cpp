@@ -112,7 +112,8 @@ TEST(OpenAiCompatibleNormalize, TogetherBareArrayWithPricesPerMillion) {
   EXPECT_EQ(text(chat["together_metrics"]["type"]), "chat");
   auto image = model(e, "black-forest-labs/FLUX.1-schnell");
   EXPECT_TRUE(image["context_length"].is_null()) << "a media model's context_length 0";
-  EXPECT_EQ(text(image["pricing"]["prompt"]), "0");
+  EXPECT_TRUE(image["pricing"]["prompt"].is_null()) << "0 per token, but 0.0027 per image";
+  EXPECT_TRUE(image["pricing"]["completion"].is_null());
   EXPECT_EQ(double(image["together_metrics"]["pricing_other"]["base"]), 0.0027);
 }
 
@@ -143,6 +144,37 @@ TEST(OpenAiCompatibleNormalize, LmStudioWithoutCreatedAndALiteLlmProxyWithPerTok
   EXPECT_EQ(text(j["openai_compatible_metrics"]["pricing"]["image"]), "0.0048");
 }
 
+// Hand-made, from what a review sent: one odd field costs that field, never the model; a key
+// is written once; a per-token price wins over a per-1M one whatever their order.
+TEST(OpenAiCompatibleNormalize, OddFieldsAreLeftOutAndKeysWrittenOnce) {
+  PluginInstance p = compatible({});
+  auto e = test::normalize(p, R"({"data":[
+    {"id":"a/b","x":tru,"y":1e999,"z":01,"ok":[1,{"k":"v"}],"tags":["t"],"type":"chat",
+     "metadata":{"type":"meta","tags":["u"]},"pricing":{"prompt":"0.1","input":1,"output":2}},
+    {"id":"c/d","pricing":"free"},
+    {"id":"e/f","pricing":{"prompt":"-1","completion":"-1"}}]})");
+  ASSERT_TRUE(e.result.ok()) << e.result.message;
+  ASSERT_EQ(e.models.size(), 3u);
+  EXPECT_TRUE(e.invalid.empty()) << e.invalid.front();
+  test::ModelJson a(e.models[0]);
+  auto metrics = a["openai_compatible_metrics"];
+  EXPECT_EQ(metrics["x"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(metrics["y"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(metrics["z"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(text(metrics["ok"].at(1)["k"]), "v");
+  EXPECT_EQ(text(metrics["type"]), "chat") << "the first of a repeated key stays";
+  EXPECT_EQ(e.models[0].json.find("\"type\":\"meta\""), std::string::npos);
+  EXPECT_EQ(text(metrics["tags"].at(0)), "t");
+  EXPECT_EQ(text(metrics["tags"].at(1)), "u");
+  EXPECT_EQ(text(a["pricing"]["prompt"]), "0.1") << "per token wins over input per 1M";
+  EXPECT_EQ(text(a["pricing"]["completion"]), "0.000002");
+  test::ModelJson c(e.models[1]);
+  EXPECT_EQ(text(c["openai_compatible_metrics"]["upstream_pricing"]), "free");
+  test::ModelJson f(e.models[2]);
+  EXPECT_TRUE(f["pricing"]["prompt"].is_null());
+  EXPECT_TRUE(bool(f["openai_compatible_metrics"]["variable_pricing"]));
+}
+
 TEST(OpenAiCompatibleNormalize, WhatIsNotAModelListFailsNamingTheShapes) {
   PluginInstance p = compatible({});
   auto e = test::normalize(p, R"({"object":"list","items":[]})");
@@ -169,6 +201,9 @@ TEST(OpenAiCompatibleOptions, BadOptionsAreRefusedAtCreate) {
   EXPECT_NE(refused({}).find("option 'base_url' is required"), std::string::npos);
   EXPECT_NE(refused({{"base_url", "ftp://x"}}).find("base_url"), std::string::npos);
   EXPECT_NE(refused({{"base_url", "http://x"}, {"path", "v1/models"}}).find("'path'"),
+            std::string::npos);
+  EXPECT_NE(refused({{"base_url", "http://x"}, {"path", "/a b"}})
+                .find("option 'path' must start with '/' and hold no space"),
             std::string::npos);
   EXPECT_NE(refused({{"base_url", "http://x"}, {"auth_header", "Authorization: Bearer\r\nX: y"}})
                 .find("auth_header"),

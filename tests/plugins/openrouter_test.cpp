@@ -177,6 +177,32 @@ TEST(OpenRouterNormalize, OddValuesAreNulledOrMadeDecimalNeverFatal) {
   EXPECT_TRUE(b["pricing"]["completion"].is_null());
 }
 
+// Hand-made, from what a review sent: tier prices are prices, "-0" is zero, and an id
+// cannot bend its page's URL.
+TEST(OpenRouterNormalize, TierPricesSignsAndUrlsAreTakenApartCarefully) {
+  PluginInstance p = openrouter();
+  auto e = test::normalize(p, R"({"data":[
+    {"id":"a/b c?d#e","pricing":{"prompt":"-0","completion":"0.1","overrides":[
+      {"min_prompt_tokens":200000,"prompt":-1,"completion":0,"utc_start":"x"}]}},
+    {"id":"/x","pricing":{"prompt":"-abc"}}]})");
+  ASSERT_TRUE(e.result.ok()) << e.result.message;
+  ASSERT_EQ(e.models.size(), 2u);
+  test::expect_prices_are_decimal_text(e.models[0].json, "a/b c?d#e");
+  test::ModelJson a(e.models[0]);
+  EXPECT_EQ(text(a["pricing"]["prompt"]), "0");
+  EXPECT_EQ(text(a["provider_site_url"]), "https://openrouter.ai/a/b%20c%3Fd%23e");
+  auto tier = a["openrouter_metrics"]["pricing_overrides"].at(0);
+  EXPECT_EQ(int64_t(tier["min_prompt_tokens"]), 200000);
+  EXPECT_TRUE(tier["prompt"].is_null());
+  EXPECT_EQ(text(tier["completion"]), "0");
+  EXPECT_TRUE(tier["utc_start"].is_null());
+  EXPECT_TRUE(bool(a["openrouter_metrics"]["variable_pricing"])) << "the tier's -1";
+  test::ModelJson b(e.models[1]);
+  EXPECT_TRUE(b["provider_slug"].is_null()) << "no owner before the '/'";
+  EXPECT_TRUE(b["pricing"]["prompt"].is_null());
+  EXPECT_FALSE(bool(b["openrouter_metrics"]["variable_pricing"])) << "-abc is no price at all";
+}
+
 TEST(OpenRouterNormalize, WhatIsNotAModelListFailsWithTheOffset) {
   PluginInstance p = openrouter();
   std::string bytes = test::read_bytes(test::fixture("openrouter/models_414.json"));
@@ -223,7 +249,13 @@ TEST(OpenRouterOptions, BadOptionsAreRefusedAtCreate) {
   EXPECT_NE(refused({{"output_modalities", "text&x=1"}}).find("output_modalities"),
             std::string::npos);
   EXPECT_NE(refused({{"max_pages", "0"}}).find("max_pages"), std::string::npos);
-  EXPECT_NE(refused({{"base_url", "openrouter.ai"}}).find("base_url"), std::string::npos);
+  for (const char* url : {"openrouter.ai", "http://admin:hunter2@127.0.0.1:1", "http://x?q=1",
+                          "http://x#f", "http:// x", "https://"})
+    EXPECT_NE(refused({{"base_url", url}})
+                  .find("option 'base_url' must be an http(s) URL with a "
+                        "host and no user, query or fragment"),
+              std::string::npos)
+        << url;
   EXPECT_NE(refused({{"api_key", "sk-x"}}).find("unknown option 'api_key'"), std::string::npos);
 }
 

@@ -189,7 +189,7 @@ TEST(PluginHpp, HttpGetFailureBecomesAGatehouseError) {
 TEST(PluginHpp, FailureTextIsOneLineOfWholeCharacters) {
   std::string accents;
   for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";  // 300 bytes of 'é'
-  gatehouse::HttpResponse r{503, "http://x/", {}, accents};
+  gatehouse::HttpResponse r{503, "http://x/", {}, accents, {}};
   std::string text = r.failure();
   EXPECT_EQ(text, "HTTP 503 from http://x/: " + accents.substr(0, 200));
   std::string cut_inside = std::string(199, 'a') + "\xC3\xA9";  // the view needs a home
@@ -198,6 +198,38 @@ TEST(PluginHpp, FailureTextIsOneLineOfWholeCharacters) {
   r.body = "line one\r\nline two\x1b[31m";
   EXPECT_EQ(r.failure(), "HTTP 503 from http://x/: line one  line two [31m");
   EXPECT_EQ(gatehouse::one_line_prefix("abc", 0), "");
+}
+
+// An upstream that echoes the key it was sent must not publish it in last_error.
+TEST(PluginHpp, FailureTextNeverRepeatsWhatTheRequestSent) {
+  const gatehouse::HttpHeader sent[] = {{"Accept", "application/json"},
+                                        {"Authorization", "Bearer sk-or-SECRET1"},
+                                        {"x-short", "abc"}};
+  gatehouse::HttpResponse r{401, "http://x/", {}, "", sent};
+  r.body = "Invalid key: Bearer sk-or-SECRET1 (sk-or-SECRET1), accept application/json, abc";
+  EXPECT_EQ(r.failure(),
+            "HTTP 401 from http://x/: Invalid key: <redacted> (<redacted>), accept "
+            "application/json, abc");
+}
+
+TEST(PluginHpp, SecretsComeFromTheEnvironmentWithoutLineBreaks) {
+  setenv("GATEHOUSE_TEST_SECRET", "sk-1", 1);
+  EXPECT_EQ(gatehouse::secret_from_env("GATEHOUSE_TEST_SECRET"), "sk-1");
+  setenv("GATEHOUSE_TEST_SECRET", "sk-1\r", 1);
+  try {
+    gatehouse::secret_from_env("GATEHOUSE_TEST_SECRET");
+    ADD_FAILURE() << "a CR was taken";
+  } catch (const gatehouse::Error& e) {
+    EXPECT_EQ(e.status(), GATEHOUSE_ERR_CONFIG);
+    EXPECT_EQ(std::string(e.what()),
+              "environment variable GATEHOUSE_TEST_SECRET holds a control character (a line "
+              "break?)");
+  }
+  setenv("GATEHOUSE_TEST_SECRET", "", 1);
+  EXPECT_EQ(gatehouse::secret_from_env("GATEHOUSE_TEST_SECRET"), std::nullopt);
+  unsetenv("GATEHOUSE_TEST_SECRET");
+  EXPECT_EQ(gatehouse::secret_from_env("GATEHOUSE_TEST_SECRET"), std::nullopt);
+  EXPECT_EQ(gatehouse::secret_from_env(""), std::nullopt);
 }
 
 }  // namespace

@@ -35,8 +35,26 @@ TEST(Price, ShiftMovesTheDecimalPoint) {
 }
 
 TEST(Price, WhatIsNotANonNegativeNumberIsRefused) {
-  for (const char* bad : {"", "-1", "-0.5", "abc", "1.2.3", ".", "e5", "1e", "1e+", "1e+-7", "0x10",
-                          " 1", "1 ", "1e999", "NaN", "inf", "+1"})
+  for (const char* bad : {"",
+                          "-1",
+                          "-0.5",
+                          "abc",
+                          "1.2.3",
+                          ".",
+                          "e5",
+                          "1e",
+                          "1e+",
+                          "1e+-7",
+                          "0x10",
+                          " 1",
+                          "1 ",
+                          "1e999",
+                          "NaN",
+                          "inf",
+                          "+1",
+                          "1e-9223372036854775808",
+                          "1e9223372036854775807",
+                          "1e99999999999999999999"})
     EXPECT_EQ(decimal(bad), std::nullopt) << bad;
   EXPECT_EQ(decimal(std::string(65, '1')), std::nullopt) << "more than 64 characters";
 }

@@ -4,6 +4,8 @@
 #define GATEHOUSE_JSON_READER_HPP
 
 #include <gatehouse/plugin.hpp>
+#include <gatehouse/price.hpp>
+#include <gatehouse/text.hpp>
 
 #include <simdjson.h>
 
@@ -72,6 +74,70 @@ inline void append_strings(simdjson::ondemand::value v, std::vector<std::string_
     if (found(item.get_string().get(s)) && !s.empty()) out.push_back(s);
   }
 }
+
+// A price from a JSON string or number, times 10^shift (-6 for a price per 1M tokens), as
+// the decimal text the ABI carries; nullopt when it is not a number. A negative price is
+// `variable` (OpenRouter's "-1": a router's price is that of the model it picks): no price,
+// but the fact is kept.
+struct JsonPrice {
+  std::optional<std::string> text;
+  bool variable = false;
+};
+inline JsonPrice price_from_text(std::string_view s, int shift = 0) {
+  bool negative = s.starts_with('-');
+  std::optional<std::string> text = price::decimal(negative ? s.substr(1) : s, shift);
+  if (negative && text && *text != "0") return {std::nullopt, true};
+  return {text};
+}
+inline JsonPrice price_of(simdjson::ondemand::value v, int shift = 0) {
+  std::string_view s;
+  double d;
+  if (found(v.get_string().get(s))) return price_from_text(s, shift);
+  if (found(v.get_double().get(d))) {
+    if (d < 0) return {std::nullopt, true};
+    return {price::from_double(d, shift)};
+  }
+  return {};
+}
+
+// The modality fields of an OpenRouter-style `architecture` object: "modality"
+// ("text+image->text") and the lists "input_modalities" and "output_modalities".
+class ModalityFields {
+ public:
+  // Reads `key` when it is one of the three; false for any other key.
+  bool read(std::string_view key, simdjson::ondemand::value v) {
+    if (key == "modality")
+      modality_ = string_or_absent(v);
+    else if (key == "input_modalities")
+      append_strings(v, inputs_);
+    else if (key == "output_modalities")
+      append_strings(v, outputs_);
+    else
+      return false;
+    return true;
+  }
+
+  // Gives m the lists (else those of the modality string), at most ModelSink::max_modalities
+  // each. They point into this object and the parser: emit before either changes.
+  void apply(Model& m) {
+    if (inputs_.empty() && outputs_.empty()) {
+      ModalityLists split = split_modality(modality_);
+      inputs_ = std::move(split.inputs);
+      outputs_ = std::move(split.outputs);
+    }
+    m.input_modalities = at_most(inputs_);
+    m.output_modalities = at_most(outputs_);
+  }
+
+ private:
+  static std::span<const std::string_view> at_most(const std::vector<std::string_view>& list) {
+    return std::span<const std::string_view>(list).first(
+        std::min(list.size(), ModelSink::max_modalities));
+  }
+
+  std::string_view modality_;
+  std::vector<std::string_view> inputs_, outputs_;
+};
 
 class JsonReader {
  public:

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <initializer_list>
 #include <optional>
@@ -58,6 +59,7 @@ struct HttpResponse {
   std::string_view url;
   std::span<const gatehouse_http_header> headers;
   std::string_view body;
+  std::span<const HttpHeader> sent;  // the request's headers, kept out of failure()
 
   // The first header of that name, compared case-insensitively.
   std::optional<std::string_view> header(std::string_view name) const {
@@ -69,13 +71,43 @@ struct HttpResponse {
   bool ok() const { return status >= 200 && status <= 299; }
 
   // "HTTP 401 from URL: <the body's first 200 bytes, whole characters, one line>", for an
-  // answer that is not ok().
+  // answer that is not ok(). An upstream that echoes the key it was sent ("Invalid key:
+  // Bearer sk-...") must not put it in logs and /v1/catalog/gateways: every sent header
+  // value of 8 bytes or more, and its last word, reads "<redacted>".
   std::string failure() const {
-    std::string text = "HTTP " + std::to_string(status) + " from " + std::string(url);
+    std::string text = "HTTP " + std::to_string(status) + " from " + one_line_prefix(url, 300);
     std::string start = one_line_prefix(body, 200);
-    return start.empty() ? text : text + ": " + start;
+    if (!start.empty()) text += ": " + start;
+    for (const HttpHeader& h : sent) {
+      if (iequals(h.name, "Accept") || iequals(h.name, "Accept-Language")) continue;
+      redact(text, h.value);
+      redact(text, h.value.substr(h.value.rfind(' ') + 1));
+    }
+    return text;
+  }
+
+ private:
+  static void redact(std::string& text, std::string_view secret) {
+    if (secret.size() < 8) return;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+      text.replace(at, secret.size(), "<redacted>");
   }
 };
+
+// The secret held by the environment variable `variable` (an option names it, so config
+// files hold no secrets), read when called, so a key set or rotated later is picked up
+// without a reload. nullopt when unset or empty; GATEHOUSE_ERR_CONFIG naming the variable,
+// never its value, when it holds a control byte (a CR or LF would add request headers).
+inline std::optional<std::string> secret_from_env(const std::string& variable) {
+  const char* value = variable.empty() ? nullptr : std::getenv(variable.c_str());
+  if (!value || !*value) return std::nullopt;
+  std::string secret(value);
+  for (char c : secret)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw Error(GATEHOUSE_ERR_CONFIG, "environment variable " + variable +
+                                            " holds a control character (a line break?)");
+  return secret;
+}
 
 // The host services of one instance. Cheap to copy; valid until the instance is destroyed.
 class Host {
@@ -106,10 +138,17 @@ class Host {
     std::string_view rest = url.starts_with("https://")  ? std::string_view(url).substr(8)
                             : url.starts_with("http://") ? std::string_view(url).substr(7)
                                                          : std::string_view();
-    if (rest.empty() || rest.front() == '/')
-      throw Error(GATEHOUSE_ERR_CONFIG, "option '" + std::string(key) +
-                                            "' must be an http(s) URL with a host, got '" +
-                                            url.substr(0, 200) + "'");
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    // No user:password@ (it would be shown in every error, and is never sent), no query
+    // or fragment (paths are appended), no spaces or control bytes.
+    bool plain = std::none_of(url.begin(), url.end(), [](char c) {
+      return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '?' || c == '#';
+    });
+    if (authority.empty() || authority.find('@') != std::string_view::npos || !plain)
+      throw Error(GATEHOUSE_ERR_CONFIG,
+                  "option '" + std::string(key) +
+                      "' must be an http(s) URL with a host and no user, query or fragment, got '" +
+                      one_line_prefix(url, 200) + "'");
     return url;
   }
 
@@ -231,13 +270,14 @@ gatehouse_status guarded(gatehouse_error* error, Body&& body) noexcept {
 template <class OnResponse>
 struct HttpCallback {
   OnResponse& on_response;
+  std::span<const HttpHeader> sent;
   std::exception_ptr thrown;
 
   static gatehouse_status call(void* user, const gatehouse_http_response* r,
                                gatehouse_error* error) {
     auto* self = static_cast<HttpCallback*>(user);
     HttpResponse response{
-        r->status, from_c(r->url), {r->headers, r->header_count}, from_c(r->body)};
+        r->status, from_c(r->url), {r->headers, r->header_count}, from_c(r->body), self->sent};
     try {
       self->on_response(response);
       return GATEHOUSE_OK;
@@ -311,7 +351,7 @@ void Host::http_get(std::string_view url, std::span<const HttpHeader> headers,
 
   gatehouse_http_request request{sizeof request, detail::to_c(url), c_headers, headers.size(),
                                  timeout_ms};
-  detail::HttpCallback<OnResponse> callback{on_response, nullptr};
+  detail::HttpCallback<OnResponse> callback{on_response, headers, nullptr};
   char message[1024];
   gatehouse_error error{sizeof error, message, sizeof message, 0};
   gatehouse_status status =

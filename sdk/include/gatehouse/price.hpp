@@ -7,7 +7,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,7 +50,7 @@ inline std::optional<Decimal> parse(std::string_view text) {
     const char* last = text.data() + text.size();
     if (first < last && *first == '+' && last - first > 1 && digit(first[1])) ++first;
     auto [end, ec] = std::from_chars(first, last, exponent);
-    if (ec != std::errc() || end != last || std::labs(exponent) > 60) return std::nullopt;
+    if (ec != std::errc() || end != last || exponent > 60 || exponent < -60) return std::nullopt;
     d.point += exponent;
     i = text.size();
   }
@@ -79,7 +78,7 @@ inline std::optional<std::string> decimal(std::string_view text, int shift = 0) 
   auto d = detail::parse(text);
   if (!d) return std::nullopt;
   d->point += shift;
-  if (!d->digits.empty() && std::labs(d->point) > 60) return std::nullopt;
+  if (!d->digits.empty() && (d->point > 60 || d->point < -60)) return std::nullopt;
   return detail::render(*d);
 }
 
