@@ -60,9 +60,10 @@ const Input& input(const std::string& name) {
   auto it = inputs.find(name);
   if (it != inputs.end()) return it->second;
   const std::string dir = GATEHOUSE_FIXTURES_DIR "/";
-  std::string bytes = name == "huggingface/list_x4"
-                          ? scaled_list(read_file(dir + "huggingface/list_2817.json"), 4)
-                          : read_file(dir + name + ".json");
+  // list_x4 (11,268 models) and list_x36 (101,412): the recorded list repeated, ids suffixed.
+  int copies = name == "huggingface/list_x4" ? 4 : name == "huggingface/list_x36" ? 36 : 0;
+  std::string bytes = copies ? scaled_list(read_file(dir + "huggingface/list_2817.json"), copies)
+                             : read_file(dir + name + ".json");
   simdjson::dom::parser parser;
   simdjson::dom::element root = parser.parse(without_bom(bytes));
   simdjson::dom::array records = root.is_array() ? root.get_array() : root["data"].get_array();
@@ -167,6 +168,7 @@ void register_all() {
       {"huggingface", "huggingface/list_2817"},
       {"huggingface", "huggingface/model_info_x50"},
       {"huggingface", "huggingface/list_x4"},
+      {"huggingface", "huggingface/list_x36"},
       {"portkey", "portkey/models"},
       {"openrouter", "openrouter/models_414"},
       {"openrouter", "openrouter/models_legacy_220"},
