@@ -82,7 +82,8 @@ class FixturePlugin {
  private:
   void emit_all(std::string_view bytes, gatehouse::ModelSink& sink) {
     simdjson::padded_string padded(bytes);
-    od::document doc = parser_.iterate(padded);
+    od::parser parser;  // nothing kept past the call, as JsonReader does for large input
+    od::document doc = parser.iterate(padded);
     // Fields are read in the order the objects are written: On-Demand reads forward.
     for (od::object o : doc.get_array()) {
       gatehouse::Model model;
@@ -108,7 +109,6 @@ class FixturePlugin {
   gatehouse::Host host_;
   std::string throw_, file_, log_file_, hold_while_;
   int delay_ms_ = 0;
-  od::parser parser_;
 };
 
 }  // namespace

@@ -145,12 +145,24 @@ class JsonReader {
   // simdjson error thrown on the way becomes gatehouse::Error(GATEHOUSE_ERR_PARSE,
   // "<where> is not <what> at byte <n>: <reason>"); other exceptions pass unchanged.
   // The bytes are copied into a padded buffer this reader keeps: a fresh 2 MB buffer per
-  // page costs more in page faults than the copy itself.
+  // page costs more in page faults than the copy itself. Past kept_bytes, the buffer and
+  // the parser's own (several times the input) are given back after the read: a plugin
+  // that read one 50 MB answer must not hold 150 MB until its next fetch.
+  static constexpr size_t kept_bytes = size_t(8) << 20;
+
   template <class Body>
   void read(std::string_view bytes, std::string_view where, std::string_view what, Body&& body) {
     if (buffer_.size() < bytes.size() + simdjson::SIMDJSON_PADDING)
       buffer_.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
     std::copy(bytes.begin(), bytes.end(), buffer_.begin());
+    struct Release {
+      JsonReader& reader;
+      ~Release() {
+        if (reader.buffer_.size() <= kept_bytes) return;
+        reader.buffer_ = {};
+        reader.parser_ = simdjson::ondemand::parser();
+      }
+    } release{*this};
     simdjson::ondemand::document doc;
     bool started = false;
     try {
