@@ -6,7 +6,9 @@
 #include <gatehouse/text.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
+#include <tuple>
 #include <unordered_set>
 
 namespace gatehouse {
@@ -44,18 +46,54 @@ int64_t sort_value(const ModelRecord& m, SortKey key) {
   }
 }
 
+// `ascending` read backwards, but with unknown values still last and ties still in upstream
+// order: each run of equal keys is put back in its own order.
+std::vector<uint32_t> descending_of(const std::vector<uint32_t>& ascending,
+                                    const ModelRecords& models, SortKey key) {
+  auto known_end = std::find_if(ascending.begin(), ascending.end(), [&](uint32_t i) {
+    return key != SortKey::name && key != SortKey::id &&
+           sort_value(*models[i], key) == GATEHOUSE_UNKNOWN_INT;
+  });
+  std::vector<uint32_t> out(std::make_reverse_iterator(known_end), ascending.rend());
+  auto tie = [&](uint32_t a, uint32_t b) {
+    return !sorts_before(*models[a], *models[b], key, false) &&
+           !sorts_before(*models[b], *models[a], key, false);
+  };
+  for (auto run = out.begin(); run != out.end();) {
+    auto end = std::find_if_not(run + 1, out.end(), [&](uint32_t i) { return tie(*run, i); });
+    std::reverse(run, end);
+    run = end;
+  }
+  out.insert(out.end(), known_end, ascending.end());
+  return out;
+}
+
+// Each key ascending by a stable sort; descending derived from it in one pass. Numeric keys
+// sort (value, position) pairs, not records through pointers.
 Orders orders_of(const ModelRecords& models) {
   Orders orders;
   orders[0].resize(models.size());
   std::iota(orders[0].begin(), orders[0].end(), 0u);
   for (size_t k = 0; k < sort_key_count; ++k) {
-    for (bool descending : {false, true}) {
-      auto& order = orders[order_index(static_cast<SortKey>(k), descending)];
-      order = orders[0];
-      std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-        return sorts_before(*models[a], *models[b], static_cast<SortKey>(k), descending);
+    auto key = static_cast<SortKey>(k);
+    auto& ascending = orders[order_index(key, false)];
+    if (key == SortKey::name || key == SortKey::id) {
+      ascending = orders[0];
+      std::stable_sort(ascending.begin(), ascending.end(), [&](uint32_t a, uint32_t b) {
+        return sorts_before(*models[a], *models[b], key, false);
       });
+    } else {
+      // (unknown, value, position): unknown values last, ties in upstream order.
+      std::vector<std::tuple<bool, int64_t, uint32_t>> keyed(models.size());
+      for (uint32_t i = 0; i < models.size(); ++i) {
+        int64_t v = sort_value(*models[i], key);
+        keyed[i] = {v == GATEHOUSE_UNKNOWN_INT, v, i};
+      }
+      std::sort(keyed.begin(), keyed.end());
+      ascending.resize(models.size());
+      for (size_t i = 0; i < keyed.size(); ++i) ascending[i] = std::get<2>(keyed[i]);
     }
+    orders[order_index(key, true)] = descending_of(ascending, models, key);
   }
   return orders;
 }

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <gatehouse/text.hpp>
 
+#include <algorithm>
+#include <numeric>
 #include <random>
 
 namespace gatehouse {
@@ -104,6 +106,41 @@ TEST(CatalogQuery, EdgeCasesEqualAPlainScan) {
       expect_same(q);
     }
   }
+}
+
+// The orders are built by one sort per key, descending derived from ascending: each must be
+// what a stable sort by the key's rule gives (unknown values last, ties in upstream order).
+void expect_orders_are_stable_sorts(const Catalog& c) {
+  for (size_t k = 0; k < sort_key_count; ++k)
+    for (bool descending : {false, true}) {
+      std::vector<uint32_t> expected(c.size());
+      std::iota(expected.begin(), expected.end(), 0u);
+      std::stable_sort(expected.begin(), expected.end(), [&](uint32_t a, uint32_t b) {
+        return sorts_before(*c.models()[a], *c.models()[b], static_cast<SortKey>(k), descending);
+      });
+      auto order = c.order(static_cast<SortKey>(k), descending);
+      EXPECT_TRUE(std::equal(order.begin(), order.end(), expected.begin(), expected.end()))
+          << sort_key_names[k] << (descending ? " descending" : " ascending");
+    }
+}
+
+TEST(CatalogQuery, EveryOrderIsTheStableSortOfItsKey) {
+  expect_orders_are_stable_sorts(catalog());
+  // Hand-made: ties, unknowns and the extremes of int64 among them.
+  ModelRecords records;
+  const int64_t values[] = {5, GATEHOUSE_UNKNOWN_INT, INT64_MAX, 5, INT64_MIN + 1, 0,
+                            5, GATEHOUSE_UNKNOWN_INT, INT64_MAX, -3};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    std::string id = "o/m" + std::to_string(i);
+    gatehouse_model m{};
+    m.struct_size = sizeof m;
+    m.id = {id.data(), id.size()};
+    m.created = m.downloads = values[i];
+    m.likes = values[(i + 3) % std::size(values)];
+    m.context_length = GATEHOUSE_UNKNOWN_INT;
+    records.push_back(std::make_shared<const ModelRecord>(make_model_record(m, "g")));
+  }
+  expect_orders_are_stable_sorts(Catalog(std::move(records), 1));
 }
 
 TEST(CatalogQuery, ASearchFindsWhatItShould) {
