@@ -63,6 +63,10 @@ TOML
     sleep 0.1
   done
   URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/log" | head -1)
+  # The catalog is served before the work after it is done (snapshot write, merged view):
+  # let that finish, or the first run's percentiles measure it.
+  curl -s -o /dev/null "$URL/v1/catalog/models?gateway=all&limit=1"
+  sleep 2
 fi
 
 run() {
