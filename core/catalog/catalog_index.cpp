@@ -93,6 +93,13 @@ TextIndex::TextIndex(const ModelRecords& models) : starts_(gram_count + 1, 0) {
   std::fill(stamps.begin(), stamps.end(), 0);
   for (uint32_t i = 0; i < models.size(); ++i)
     each_gram(*models[i], i + 1, stamps, [&](uint32_t gram) { models_[next[gram]++] = i; });
+  text_starts_.reserve(2 * models.size() + 1);
+  for (const auto& m : models)
+    for (const std::string* text : {&m->lower_id, &m->lower_name}) {
+      text_starts_.push_back(static_cast<uint32_t>(texts_.size()));
+      texts_ += *text;
+    }
+  text_starts_.push_back(static_cast<uint32_t>(texts_.size()));
 }
 
 std::vector<uint32_t> TextIndex::grams_of(std::string_view q) const {

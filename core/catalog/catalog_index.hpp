@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -64,12 +65,26 @@ class TextIndex {
   // The size of the shortest posting among q's grams: what candidates() would cost.
   std::optional<size_t> estimate(std::string_view lower_q) const;
 
+  // Whether model `i`'s lower-cased id or name holds lower_q: the check of a candidate,
+  // read from one contiguous copy of every id and name rather than from the records.
+  bool contains(uint32_t i, std::string_view lower_q) const {
+    std::string_view all(texts_);
+    std::string_view id =
+        all.substr(text_starts_[2 * i], text_starts_[2 * i + 1] - text_starts_[2 * i]);
+    std::string_view name =
+        all.substr(text_starts_[2 * i + 1], text_starts_[2 * i + 2] - text_starts_[2 * i + 1]);
+    return id.find(lower_q) != std::string_view::npos ||
+           name.find(lower_q) != std::string_view::npos;
+  }
+
  private:
   std::vector<uint32_t> grams_of(std::string_view lower_q) const;
   std::span<const uint32_t> posting(uint32_t gram) const;
 
   std::vector<uint32_t> starts_;  // gram -> first slot in models_
   std::vector<uint32_t> models_;
+  std::string texts_;                  // every lower_id and lower_name, one after another
+  std::vector<uint32_t> text_starts_;  // model i: id at [2i], name at [2i+1], end at [2i+2]
 };
 
 }  // namespace gatehouse

@@ -5,13 +5,12 @@
 namespace gatehouse {
 namespace {
 
-bool matches(const ModelRecord& m, const ModelQuery& q) {
-  if (!q.provider.empty() && m.lower_provider != q.provider) return false;
-  if (!q.pipeline_tag.empty() && m.pipeline_tag != q.pipeline_tag) return false;
-  if (!q.q.empty() && m.lower_id.find(q.q) == std::string::npos &&
-      m.lower_name.find(q.q) == std::string::npos)
-    return false;
-  return true;
+bool matches(const Catalog& c, uint32_t i, const ModelQuery& q) {
+  if (!q.q.empty() && !c.text().contains(i, q.q)) return false;
+  if (q.provider.empty() && q.pipeline_tag.empty()) return true;
+  const ModelRecord& m = *c.models()[i];
+  return (q.provider.empty() || m.lower_provider == q.provider) &&
+         (q.pipeline_tag.empty() || m.pipeline_tag == q.pipeline_tag);
 }
 
 size_t filter_count(const ModelQuery& q) {
@@ -36,9 +35,8 @@ Page walk(const Catalog& c, std::span<const uint32_t> ordered, const ModelQuery&
   Page page;
   size_t end = q.limit ? q.offset + *q.limit : ordered.size();
   for (uint32_t i : ordered) {
-    const ModelRecord& m = *c.models()[i];
-    if (!matches(m, q)) continue;
-    if (page.total >= q.offset && page.total < end) page.models.push_back(&m);
+    if (!matches(c, i, q)) continue;
+    if (page.total >= q.offset && page.total < end) page.models.push_back(c.models()[i].get());
     ++page.total;
   }
   return page;
@@ -49,8 +47,7 @@ Page walk(const Catalog& c, std::span<const uint32_t> ordered, const ModelQuery&
 Page from_candidates(const Catalog& c, TextIndex::Candidates found, const ModelQuery& q) {
   std::vector<uint32_t>& ids = found.models;
   if (!found.exact || filter_count(q) > 1)
-    ids.erase(std::remove_if(ids.begin(), ids.end(),
-                             [&](uint32_t i) { return !matches(*c.models()[i], q); }),
+    ids.erase(std::remove_if(ids.begin(), ids.end(), [&](uint32_t i) { return !matches(c, i, q); }),
               ids.end());
   if (q.sort && q.offset < ids.size()) {
     auto end = ids.begin() + static_cast<ptrdiff_t>(page_end(q, ids.size()));
@@ -91,8 +88,22 @@ Page run_query(const Catalog& catalog, const ModelQuery& query) {
   return walk(catalog, catalog.order_at(order), query);
 }
 
+// Reads only the records, none of the indexes or their copies of the text: so that it can
+// be the definition the indexed path is held to.
 Page scan_query(const Catalog& catalog, const ModelQuery& query) {
-  return walk(catalog, catalog.order_at(order_index(query.sort, query.descending)), query);
+  Page page;
+  size_t end = query.limit ? query.offset + *query.limit : catalog.size();
+  for (uint32_t i : catalog.order_at(order_index(query.sort, query.descending))) {
+    const ModelRecord& m = *catalog.models()[i];
+    bool match = (query.provider.empty() || m.lower_provider == query.provider) &&
+                 (query.pipeline_tag.empty() || m.pipeline_tag == query.pipeline_tag) &&
+                 (query.q.empty() || m.lower_id.find(query.q) != std::string::npos ||
+                  m.lower_name.find(query.q) != std::string::npos);
+    if (!match) continue;
+    if (page.total >= query.offset && page.total < end) page.models.push_back(&m);
+    ++page.total;
+  }
+  return page;
 }
 
 }  // namespace gatehouse
