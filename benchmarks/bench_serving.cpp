@@ -53,7 +53,7 @@ void BM_FullListGzip(benchmark::State& state) {
     benchmark::DoNotOptimize(body);
   }
   state.counters["gzip_bytes"] = static_cast<double>(bytes);
-  set_counters(state, c.models_json().size(), c.size());
+  set_counters(state, c.models_json_size(), c.size());
 }
 
 std::string page_of(const Catalog& c, const QueryParams& params) {

@@ -98,16 +98,10 @@ Orders orders_of(const ModelRecords& models) {
   return orders;
 }
 
-std::string json_array_of(const ModelRecords& models) {
-  size_t bytes = 2;
-  for (const auto& m : models) bytes += m->json.size() + 1;
-  std::string out;
-  out.reserve(bytes);
-  JsonWriter json(out);
-  json.begin_array();
-  for (const auto& m : models) json.raw(m->json);
-  json.end_array();
-  return out;
+size_t json_array_size(const ModelRecords& models) {
+  size_t bytes = 2 + (models.empty() ? 0 : models.size() - 1);
+  for (const auto& m : models) bytes += m->json.size();
+  return bytes;
 }
 
 }  // namespace
@@ -143,10 +137,24 @@ Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<Catalog
       by_pipeline_tag_(models_.size(), orders_,
                        [this](size_t i) { return std::string_view(models_[i]->pipeline_tag); }),
       text_(models_),
-      models_json_(json_array_of(models_)),
-      models_json_deflated_(models_json_) {
+      models_json_size_(json_array_size(models_)),
+      models_json_deflated_(models_json()) {
   by_lower_id_.reserve(models_.size());
   for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->lower_id, i);
+}
+
+void Catalog::append_models_json(std::string& out) const {
+  out.reserve(out.size() + models_json_size_);
+  JsonWriter json(out);
+  json.begin_array();
+  for (const auto& m : models_) json.raw(m->json);
+  json.end_array();
+}
+
+std::string Catalog::models_json() const {
+  std::string out;
+  append_models_json(out);
+  return out;
 }
 
 const ModelRecord* Catalog::find(std::string_view id) const {

@@ -1,6 +1,6 @@
 // One immutable catalog: a gateway's models (or the merge of all gateways), with what
-// serving needs prepared once: an id index, sort orders, and every model's JSON as one
-// ready array with its deflate. Shared by pointer; never changed after construction, so
+// serving needs prepared once: an id index, sort orders, query indexes, and the deflate of
+// the array of every model's JSON. Shared by pointer; never changed after construction, so
 // readers need no lock.
 #pragma once
 
@@ -71,9 +71,12 @@ class Catalog {
   const ValuePostings& by_pipeline_tag() const { return by_pipeline_tag_; }
   const TextIndex& text() const { return text_; }
 
-  // `[model,model,...]` in upstream order, and the same deflated: the data of a full-list
-  // answer, built once.
-  const std::string& models_json() const { return models_json_; }
+  // `[model,model,...]` in upstream order, the data of a full-list answer: written from
+  // each model's own JSON when asked for (no second copy of every model is kept), and its
+  // deflate, made once.
+  void append_models_json(std::string& out) const;
+  std::string models_json() const;
+  size_t models_json_size() const { return models_json_size_; }
   const DeflatedPart& models_json_deflated() const { return models_json_deflated_; }
 
  private:
@@ -85,7 +88,7 @@ class Catalog {
   Orders orders_;
   ValuePostings by_provider_, by_pipeline_tag_;
   TextIndex text_;
-  std::string models_json_;
+  size_t models_json_size_;
   DeflatedPart models_json_deflated_;
 };
 

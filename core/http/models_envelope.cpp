@@ -67,8 +67,10 @@ std::string full_list_body(const Catalog& catalog, const PageShape& shape,
                            const Freshness& freshness) {
   std::string rest = rest_of_envelope(shape, freshness);
   std::string out;
-  out.reserve(data_member.size() + catalog.models_json().size() + rest.size());
-  out.append(data_member).append(catalog.models_json()).append(rest);
+  out.reserve(data_member.size() + catalog.models_json_size() + rest.size());
+  out.append(data_member);
+  catalog.append_models_json(out);
+  out.append(rest);
   return out;
 }
 

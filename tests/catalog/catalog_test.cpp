@@ -78,6 +78,8 @@ TEST(Catalog, TheReadyArrayIsEveryModelInUpstreamOrder) {
   const DeflatedPart* parts[] = {&c.models_json_deflated()};
   EXPECT_EQ(test::gunzip(gzip_join(parts, "")), c.models_json());
   EXPECT_EQ(Catalog({}, 1).models_json(), "[]");
+  EXPECT_EQ(c.models_json_size(), c.models_json().size());
+  EXPECT_EQ(Catalog({}, 1).models_json_size(), 2u);
 }
 
 TEST(CatalogQuery, FiltersCountBeforePaging) {
