@@ -1,6 +1,8 @@
 // The Hub's list API on the wire: the URLs we ask for and the Link header it pages with.
 #pragma once
 
+#include <gatehouse/url.hpp>
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,14 +27,13 @@ inline constexpr std::string_view expanded_fields[] = {"author",
                                                        "inferenceProviderMapping",
                                                        "trendingScore"};
 
-std::string percent_encode(std::string_view text);
-
 // base + path + "?k=v&..." with every key and value percent-encoded.
 std::string make_url(std::string_view base, std::string_view path,
                      const std::vector<std::pair<std::string, std::string>>& params);
 
 // The URL of rel="next" in a Link header, resolved against the URL of the page that
-// carried it (the Hub sends absolute URLs; a path is accepted too), or "" when none.
+// carried it (the Hub sends absolute URLs; gatehouse::resolve_link says what else is
+// followed), or "" when none.
 std::string next_link(std::string_view link_header, std::string_view page_url);
 
 }  // namespace gatehouse::huggingface

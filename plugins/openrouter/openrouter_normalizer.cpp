@@ -2,8 +2,8 @@
 
 #include <gatehouse/price.hpp>
 #include <gatehouse/text.hpp>
+#include <gatehouse/url.hpp>
 
-#include <cctype>
 #include <optional>
 
 namespace gatehouse::openrouter {
@@ -31,24 +31,6 @@ Price price_of(od::value v, bool& variable) {
 // The counts a pricing tier is conditioned on; its other keys are prices.
 bool is_tier_condition(sv key) {
   return key.starts_with("min_") || key.starts_with("max_") || key.starts_with("utc_");
-}
-
-// An id as a URL path: bytes outside RFC 3986's unreserved set and '/', ':' and '~' are
-// percent-encoded, so an id holding spaces, '?', '#' or control bytes cannot bend the URL.
-std::string url_path_of(sv id) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : id) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || std::string_view("-._~/:").find(c) != sv::npos) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 0xf]);
-    }
-  }
-  return out;
 }
 
 // ":free" of "z-ai/glm-5.2:free": OpenRouter's variants of one model.
@@ -238,7 +220,8 @@ void OpenRouterNormalizer::emit(Entry& e, const OnModel& on_model) {
       .string_or_null("knowledge_cutoff", e.knowledge_cutoff)
       .string_or_null("expiration_date", e.expiration_date);
 
-  url_ = site_url_ + "/" + url_path_of(e.id);
+  // The id as a path: no byte of it (space, ?, #, CR) can bend the page's URL.
+  url_ = site_url_ + "/" + gatehouse::percent_encode(e.id, "/:");
   std::optional<int64_t> window =
       e.context_length.value_or(0) > 0 ? e.context_length : e.top_context_length;
   size_t slash = e.id.find('/');

@@ -3,29 +3,13 @@
 #include "openrouter_normalizer.hpp"
 
 #include <gatehouse/plugin.hpp>
+#include <gatehouse/url.hpp>
 
 #include <charconv>
 #include <unordered_set>
 
 namespace gatehouse::openrouter {
 namespace {
-
-// "https://openrouter.ai" of "https://openrouter.ai/api/v1/models?x=1".
-std::string_view origin_of(std::string_view url) {
-  size_t scheme = url.find("://");
-  size_t path = url.find_first_of("/?#", scheme == std::string_view::npos ? 0 : scheme + 3);
-  return url.substr(0, path);
-}
-
-// links.next against the URL that sent it: absolute, "/path?query" or "?query"; "" for
-// a form this plugin does not follow.
-std::string resolve(std::string_view from, std::string_view next) {
-  if (next.starts_with("https://") || next.starts_with("http://")) return std::string(next);
-  if (next.starts_with('/') && !next.starts_with("//"))
-    return std::string(origin_of(from)) + std::string(next);
-  if (next.starts_with('?')) return std::string(from.substr(0, from.find('?'))) + std::string(next);
-  return {};
-}
 
 constexpr size_t max_link_bytes = 8192;
 
@@ -92,7 +76,7 @@ class OpenRouterPlugin {
         if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);  // as the host keys
       });
       if (page.next.empty()) return;
-      next = page.next.size() <= max_link_bytes ? resolve(r.url, page.next) : "";
+      next = page.next.size() <= max_link_bytes ? gatehouse::resolve_link(r.url, page.next) : "";
       if (next.empty())
         host_.warn("links.next of " + std::to_string(page.next.size()) + " bytes not followed: '" +
                    gatehouse::one_line_prefix(page.next, 200) + "'");
