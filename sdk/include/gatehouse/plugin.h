@@ -1,5 +1,5 @@
 /*
- * Gatehouse plugin ABI, version 1.0.
+ * Gatehouse plugin ABI, version 1.1 (1.1 appended canonical_id and offers to gatehouse_model).
  *
  * A plugin is a shared library exporting one C symbol, `gatehouse_plugin_entry`, that
  * returns a static descriptor. Nothing but plain C crosses this boundary: no C++ type,
@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define GATEHOUSE_ABI_MAJOR 1
-#define GATEHOUSE_ABI_MINOR 0
+#define GATEHOUSE_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define GATEHOUSE_PLUGIN_ENTRY_SYMBOL "gatehouse_plugin_entry"
@@ -154,6 +154,21 @@ typedef struct gatehouse_host_services {
 
 /* ---------------------------------------------------------------- models */
 
+/* ABI 1.1. One way to use a model: who serves it, under which id, at what price. A
+ * gateway that is itself the server (OpenRouter, an OpenAI-compatible endpoint) gives one
+ * offer; a router or a multi-provider gateway one per provider. Every view is
+ * plugin-owned and valid only during the sink's emit call, like the model's. */
+typedef struct gatehouse_offer {
+  size_t struct_size;               /* sizeof(gatehouse_offer) as the plugin was compiled */
+  gatehouse_str provider;           /* required: who serves it, e.g. "together", "openrouter" */
+  gatehouse_str model_id;           /* required: the id to send to the upstream for this offer */
+  gatehouse_str pricing_prompt;     /* decimal text, USD per token; absent = null (unknown) */
+  gatehouse_str pricing_completion; /* decimal text, USD per token; absent = null (unknown) */
+  int64_t context_length;           /* tokens; GATEHOUSE_UNKNOWN_INT = null */
+  int64_t max_output_tokens;        /* tokens; GATEHOUSE_UNKNOWN_INT = null */
+  gatehouse_str status; /* e.g. "live", "staging"; absent = the upstream does not say */
+} gatehouse_offer;
+
 /* One model, as a plugin hands it to the host. Every view in it is plugin-owned and
  * valid only during the sink's emit call; the host copies what it keeps. The host
  * derives what is absent: name from the id, provider_slug from the id's owner part,
@@ -178,6 +193,14 @@ typedef struct gatehouse_model {
   gatehouse_str pipeline_tag;       /* filter key, e.g. "text-generation"; absent = none */
   gatehouse_str metrics_key;        /* e.g. "huggingface_metrics"; absent = no metrics */
   gatehouse_str metrics_json;       /* a JSON object's text, spliced in under metrics_key */
+  /* ABI 1.1; the host reads these only when struct_size covers them. */
+  gatehouse_str canonical_id; /* the Hugging Face repo id, when the plugin knows it; absent = none */
+  /* offer_count offers, each offer_stride bytes from the previous one (the plugin's
+   * sizeof(gatehouse_offer), so a later minor may append fields); plugin-owned, valid
+   * during emit. */
+  const gatehouse_offer* offers;
+  size_t offer_count;
+  size_t offer_stride;
 } gatehouse_model;
 
 /* Where models go. Host-owned; valid during the fetch or normalize call it is passed to. */

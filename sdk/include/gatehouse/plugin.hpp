@@ -183,6 +183,17 @@ class Host {
 
 // A model as the plugin builds it. A default-constructed view means "absent" (null);
 // every view and span must stay valid until ModelSink::emit returns.
+// One way to use a model (ABI 1.1): who serves it, under which id, at what price.
+struct Offer {
+  std::string_view provider;            // required, e.g. "together"
+  std::string_view model_id;            // required: the id the upstream takes for this offer
+  std::string_view pricing_prompt;      // decimal text, USD per token (see price.hpp)
+  std::string_view pricing_completion;  // decimal text, USD per token
+  std::optional<int64_t> context_length;
+  std::optional<int64_t> max_output_tokens;
+  std::string_view status;  // e.g. "live"; absent = the upstream does not say
+};
+
 struct Model {
   std::string_view id;
   std::string_view name;
@@ -200,6 +211,8 @@ struct Model {
   std::string_view pipeline_tag;
   std::string_view metrics_key;   // e.g. "huggingface_metrics"
   std::string_view metrics_json;  // a JSON object's text
+  std::string_view canonical_id;  // the Hugging Face repo id, when known (ABI 1.1)
+  std::span<const Offer> offers;  // ABI 1.1
 };
 
 class ModelSink {
@@ -231,6 +244,12 @@ class ModelSink {
     c.pipeline_tag = detail::to_c(m.pipeline_tag);
     c.metrics_key = detail::to_c(m.metrics_key);
     c.metrics_json = detail::to_c(m.metrics_json);
+    c.canonical_id = detail::to_c(m.canonical_id);
+    offers_.clear();
+    for (const Offer& o : m.offers) offers_.push_back(to_c(o));
+    c.offers = offers_.data();
+    c.offer_count = offers_.size();
+    c.offer_stride = sizeof(gatehouse_offer);
     gatehouse_status status = sink_->emit(sink_->host_context, &c);
     if (status != GATEHOUSE_OK) throw Error(status, "the host stopped the model stream");
   }
@@ -243,7 +262,21 @@ class ModelSink {
     return from.size();
   }
 
+  static gatehouse_offer to_c(const Offer& o) {
+    gatehouse_offer c{};
+    c.struct_size = sizeof c;
+    c.provider = detail::to_c(o.provider);
+    c.model_id = detail::to_c(o.model_id);
+    c.pricing_prompt = detail::to_c(o.pricing_prompt);
+    c.pricing_completion = detail::to_c(o.pricing_completion);
+    c.context_length = detail::to_c(o.context_length);
+    c.max_output_tokens = detail::to_c(o.max_output_tokens);
+    c.status = detail::to_c(o.status);
+    return c;
+  }
+
   const gatehouse_model_sink* sink_;
+  mutable std::vector<gatehouse_offer> offers_;  // reused from one emit to the next
 };
 
 namespace detail {

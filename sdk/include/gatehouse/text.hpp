@@ -64,6 +64,22 @@ inline ModalityLists split_modality(std::string_view modality) {
   return lists;
 }
 
+// Whether `id` has the shape of a Hugging Face repo id, "owner/name": one '/', both parts
+// non-empty, of letters, digits and - _ . (what the Hub allows), and neither part "." or
+// "..". Plugins use it to tell which upstream ids are Hub repos (canonical ids).
+inline bool is_hub_repo_id(std::string_view id) {
+  size_t slash = id.find('/');
+  if (slash == std::string_view::npos || id.size() > 200) return false;
+  std::string_view owner = id.substr(0, slash), name = id.substr(slash + 1);
+  auto part = [](std::string_view p) {
+    return !p.empty() && p != "." && p != ".." && std::all_of(p.begin(), p.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_' || c == '.';
+    });
+  };
+  return part(owner) && part(name);
+}
+
 // At most max_bytes of text, cut where a character begins (never inside a UTF-8
 // sequence), with CR, LF and other control bytes as spaces: an upstream's words fit for
 // one line of an error message.
