@@ -42,6 +42,8 @@ int64_t sort_value(const ModelRecord& m, SortKey key) {
     case SortKey::downloads: return m.downloads;
     case SortKey::likes: return m.likes;
     case SortKey::created: return m.created;
+    case SortKey::price: return m.price;
+    case SortKey::context_length: return m.context;
     default: return 0;
   }
 }
@@ -112,7 +114,9 @@ std::optional<SortKey> parse_sort_key(std::string_view text) {
   return std::nullopt;
 }
 
-bool descending_by_default(SortKey key) { return key != SortKey::name && key != SortKey::id; }
+bool descending_by_default(SortKey key) {
+  return key != SortKey::name && key != SortKey::id && key != SortKey::price;
+}
 
 bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool descending) {
   if (key == SortKey::name || key == SortKey::id) {
@@ -126,21 +130,39 @@ bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool 
   return descending ? x > y : x < y;
 }
 
-Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts)
+Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts,
+                 std::vector<GroupMember> members)
     : models_(first_of_each_id(std::move(models))),
       fetched_at_ms_(fetched_at_ms),
       parts_(std::move(parts)),
+      members_(std::move(members)),
       version_(version_of(models_, parts_)),
       orders_(orders_of(models_)),
       by_provider_(models_.size(), orders_,
-                   [this](size_t i) { return std::string_view(models_[i]->lower_provider); }),
+                   [this](size_t i, auto add) { add(models_[i]->lower_provider); }),
       by_pipeline_tag_(models_.size(), orders_,
-                       [this](size_t i) { return std::string_view(models_[i]->pipeline_tag); }),
+                       [this](size_t i, auto add) { add(models_[i]->pipeline_tag); }),
+      by_offer_gateway_(
+          models_.size(), orders_,
+          [this](size_t i, auto add) {
+            const std::vector<OfferKey>& offers = models_[i]->offers;
+            for (size_t k = 0; k < offers.size(); ++k)
+              if (std::none_of(offers.begin(), offers.begin() + k,
+                               [&](const auto& o) { return o.gateway == offers[k].gateway; }))
+                add(offers[k].gateway);
+          }),
       text_(models_),
       models_json_size_(json_array_size(models_)),
       models_json_deflated_(models_json()) {
+  // The strongest claim first: an entry's own id, then its canonical id, then the records
+  // it groups.
   by_lower_id_.reserve(models_.size());
   for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->lower_id, i);
+  for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->group_key(), i);
+  for (const GroupMember& m : members_) {
+    by_lower_id_.emplace(m.record->lower_id, m.entry);
+    by_lower_id_.emplace(m.record->group_key(), m.entry);
+  }
 }
 
 void Catalog::append_models_json(std::string& out) const {
@@ -164,20 +186,6 @@ const ModelRecord* Catalog::find(std::string_view id) const {
 
 std::span<const uint32_t> Catalog::order(SortKey key, bool descending) const {
   return orders_[order_index(key, descending)];
-}
-
-std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gateways) {
-  ModelRecords all;
-  std::vector<CatalogPart> parts;
-  int64_t oldest = 0;
-  for (const auto& [name, catalog] : gateways) {
-    if (!catalog) continue;
-    all.insert(all.end(), catalog->models().begin(), catalog->models().end());
-    parts.push_back({name, catalog->fetched_at_ms()});
-    if (parts.size() == 1 || catalog->fetched_at_ms() < oldest) oldest = catalog->fetched_at_ms();
-  }
-  if (parts.empty()) return nullptr;
-  return std::make_shared<const Catalog>(std::move(all), oldest, std::move(parts));
 }
 
 }  // namespace gatehouse

@@ -19,13 +19,15 @@
 
 namespace gatehouse {
 
-enum class SortKey { downloads, likes, created, name, id };
-inline constexpr size_t sort_key_count = 5;
-// "downloads", "likes", "created", "name", "id": how requests and errors spell them.
+// price is ModelRecord::price (the cheapest live offer), context_length ModelRecord::context.
+enum class SortKey { downloads, likes, created, name, id, price, context_length };
+inline constexpr size_t sort_key_count = 7;
+// How requests and errors spell them.
 inline constexpr std::array<std::string_view, sort_key_count> sort_key_names = {
-    "downloads", "likes", "created", "name", "id"};
+    "downloads", "likes", "created", "name", "id", "price", "context_length"};
 std::optional<SortKey> parse_sort_key(std::string_view text);
-// downloads, likes and created read best-first (descending); name and id A to Z.
+// downloads, likes, created and context_length read best-first (descending); name and id A
+// to Z; price cheapest first.
 bool descending_by_default(SortKey key);
 
 // Which of a catalog's orders a query reads: 0 upstream order, else a key and direction.
@@ -37,17 +39,28 @@ inline size_t order_index(std::optional<SortKey> key, bool descending) {
 // not decided (the orders keep upstream order among them).
 bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool descending);
 
+static_assert(order_count == 1 + 2 * sort_key_count);
+
 // A gateway's catalog inside a merged one.
 struct CatalogPart {
   std::string gateway;
   int64_t fetched_at_ms = 0;
 };
 
+// In a merged catalog, a gateway's record that the entry at `entry` stands for: find()
+// answers its id and canonical id with that entry.
+struct GroupMember {
+  std::shared_ptr<const ModelRecord> record;
+  uint32_t entry = 0;
+};
+
 class Catalog {
  public:
   // fetched_at_ms: when the data came from upstream (Unix ms). A merged catalog names the
-  // gateways' catalogs it was made of in `parts`.
-  Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts = {});
+  // gateways' catalogs it was made of in `parts`, and the records each entry groups in
+  // `members`.
+  Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts = {},
+          std::vector<GroupMember> members = {});
 
   const ModelRecords& models() const { return models_; }
   size_t size() const { return models_.size(); }
@@ -57,7 +70,8 @@ class Catalog {
   // restarts.
   const std::string& version() const { return version_; }
 
-  // Case-insensitive id lookup.
+  // Case-insensitive lookup by id, then by canonical id; in a merged catalog also by any
+  // id or canonical id of the records an entry groups.
   const ModelRecord* find(std::string_view id) const;
 
   // Positions into models(), ordered by key; models without a value come last in both
@@ -66,9 +80,11 @@ class Catalog {
   // The same by order_index(); 0 is upstream order.
   std::span<const uint32_t> order_at(size_t index) const { return orders_[index]; }
 
-  // The indexes queries use: per lower-cased provider, per pipeline tag, and by substring.
+  // The indexes queries use: per lower-cased provider, per pipeline tag, per gateway with
+  // an offer, and by substring.
   const ValuePostings& by_provider() const { return by_provider_; }
   const ValuePostings& by_pipeline_tag() const { return by_pipeline_tag_; }
+  const ValuePostings& by_offer_gateway() const { return by_offer_gateway_; }
   const TextIndex& text() const { return text_; }
 
   // `[model,model,...]` in upstream order, the data of a full-list answer: written from
@@ -83,10 +99,11 @@ class Catalog {
   ModelRecords models_;
   int64_t fetched_at_ms_;
   std::vector<CatalogPart> parts_;
+  std::vector<GroupMember> members_;
   std::string version_;
   std::unordered_map<std::string_view, uint32_t> by_lower_id_;
   Orders orders_;
-  ValuePostings by_provider_, by_pipeline_tag_;
+  ValuePostings by_provider_, by_pipeline_tag_, by_offer_gateway_;
   TextIndex text_;
   size_t models_json_size_;
   DeflatedPart models_json_deflated_;
@@ -95,8 +112,10 @@ class Catalog {
 // A gateway's name and its catalog (null when it has none), for merging.
 using NamedCatalog = std::pair<std::string, std::shared_ptr<const Catalog>>;
 
-// The `all` catalog: gateways in config order, de-duplicated by lower-cased id, the first
-// gateway's model winning. Its fetched_at is the oldest of its parts; gateways without a
+// The `all` catalog (catalog_merge.cpp): one entry per model, whichever gateways offer it.
+// Records are one model when they share a lower-cased id or canonical id, directly or
+// through others; the entry has the first record's fields (gateways in config order) and
+// every record's offers. Its fetched_at is the oldest of its parts; gateways without a
 // catalog are not among its parts. Null when no gateway has a catalog.
 std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gateways);
 

@@ -64,14 +64,17 @@ void intersect(std::vector<uint32_t>& small, std::span<const uint32_t> large) {
 
 }  // namespace
 
-void ValuePostings::build(const std::vector<uint32_t>& value_ids, const Orders& orders) {
+void ValuePostings::build(const std::vector<uint32_t>& model_starts,
+                          const std::vector<uint32_t>& value_ids, const Orders& orders) {
   starts_.assign(ids_.size() + 1, 0);
   for (uint32_t id : value_ids) ++starts_[id + 1];
   for (size_t v = 1; v < starts_.size(); ++v) starts_[v] += starts_[v - 1];
   for (size_t o = 0; o < order_count; ++o) {
     std::vector<uint32_t> next(starts_.begin(), starts_.end() - 1);
     postings_[o].resize(value_ids.size());
-    for (uint32_t model : orders[o]) postings_[o][next[value_ids[model]]++] = model;
+    for (uint32_t model : orders[o])
+      for (uint32_t v = model_starts[model]; v < model_starts[model + 1]; ++v)
+        postings_[o][next[value_ids[v]]++] = model;
   }
 }
 

@@ -17,33 +17,43 @@
 namespace gatehouse {
 
 // A catalog's orders: 0 is upstream order, then each sort key ascending and descending.
-inline constexpr size_t order_count = 11;
+inline constexpr size_t order_count = 15;
 using Orders = std::array<std::vector<uint32_t>, order_count>;
 
-// For each distinct value (a provider, a pipeline tag), its models in each of the orders.
+// For each distinct value (a provider, a pipeline tag, a gateway that offers the model), its
+// models in each of the orders.
 class ValuePostings {
  public:
-  // value_of(i) is model i's value; views must outlive this (they point into the records).
-  template <class ValueOf>
-  ValuePostings(size_t model_count, const Orders& orders, ValueOf&& value_of);
+  // values_of(i, add) calls add(value) for each of model i's values, each once; views must
+  // outlive this (they point into the records).
+  template <class ValuesOf>
+  ValuePostings(size_t model_count, const Orders& orders, ValuesOf&& values_of);
 
-  // The models whose value is `value`, in order `order`; empty when none has it.
+  // The models that have `value`, in order `order`; empty when none has it.
   std::span<const uint32_t> find(std::string_view value, size_t order) const;
 
  private:
-  void build(const std::vector<uint32_t>& value_ids, const Orders& orders);
+  // model_starts[i]..model_starts[i + 1]: model i's value ids in value_ids.
+  void build(const std::vector<uint32_t>& model_starts, const std::vector<uint32_t>& value_ids,
+             const Orders& orders);
 
   std::unordered_map<std::string_view, uint32_t> ids_;
   std::vector<uint32_t> starts_;  // value id -> first slot; the same in every order
   std::array<std::vector<uint32_t>, order_count> postings_;
 };
 
-template <class ValueOf>
-ValuePostings::ValuePostings(size_t model_count, const Orders& orders, ValueOf&& value_of) {
-  std::vector<uint32_t> value_ids(model_count);
-  for (size_t i = 0; i < model_count; ++i)
-    value_ids[i] = ids_.emplace(value_of(i), static_cast<uint32_t>(ids_.size())).first->second;
-  build(value_ids, orders);
+template <class ValuesOf>
+ValuePostings::ValuePostings(size_t model_count, const Orders& orders, ValuesOf&& values_of) {
+  std::vector<uint32_t> model_starts{0}, value_ids;
+  model_starts.reserve(model_count + 1);
+  value_ids.reserve(model_count);
+  for (size_t i = 0; i < model_count; ++i) {
+    values_of(i, [&](std::string_view value) {
+      value_ids.push_back(ids_.emplace(value, static_cast<uint32_t>(ids_.size())).first->second);
+    });
+    model_starts.push_back(static_cast<uint32_t>(value_ids.size()));
+  }
+  build(model_starts, value_ids, orders);
 }
 
 // Substring search over lower-cased ids and names: postings of every 2- and 3-byte gram.

@@ -5,16 +5,30 @@
 namespace gatehouse {
 namespace {
 
-bool matches(const Catalog& c, uint32_t i, const ModelQuery& q) {
-  if (!q.q.empty() && !c.text().contains(i, q.q)) return false;
-  if (q.provider.empty() && q.pipeline_tag.empty()) return true;
-  const ModelRecord& m = *c.models()[i];
-  return (q.provider.empty() || m.lower_provider == q.provider) &&
-         (q.pipeline_tag.empty() || m.pipeline_tag == q.pipeline_tag);
+bool known(int64_t v) { return v != GATEHOUSE_UNKNOWN_INT; }
+
+bool offered_by(const ModelRecord& m, std::string_view gateway) {
+  return std::any_of(m.offers.begin(), m.offers.end(),
+                     [&](const OfferKey& o) { return o.gateway == gateway; });
 }
 
-size_t filter_count(const ModelQuery& q) {
-  return !q.provider.empty() + !q.pipeline_tag.empty() + !q.q.empty();
+bool matches(const Catalog& c, uint32_t i, const ModelQuery& q) {
+  if (!q.q.empty() && !c.text().contains(i, q.q)) return false;
+  const ModelRecord& m = *c.models()[i];
+  return (q.provider.empty() || m.lower_provider == q.provider) &&
+         (q.pipeline_tag.empty() || m.pipeline_tag == q.pipeline_tag) &&
+         (q.offered_by.empty() || offered_by(m, q.offered_by)) &&
+         (!q.max_price || (known(m.price) && m.price <= *q.max_price)) &&
+         (!q.min_context || (known(m.context) && m.context >= *q.min_context));
+}
+
+// The models whose key passes a bound: a prefix of the key's order that puts them first
+// (unknown values are last in every order).
+std::span<const uint32_t> prefix_of(const Catalog& c, size_t order, auto passes) {
+  std::span<const uint32_t> models = c.order_at(order);
+  auto end = std::partition_point(models.begin(), models.end(),
+                                  [&](uint32_t i) { return passes(*c.models()[i]); });
+  return models.first(static_cast<size_t>(end - models.begin()));
 }
 
 size_t page_end(const ModelQuery& q, size_t total) {
@@ -46,7 +60,7 @@ Page walk(const Catalog& c, std::span<const uint32_t> ordered, const ModelQuery&
 // query's order: the rest is counted, not sorted.
 Page from_candidates(const Catalog& c, TextIndex::Candidates found, const ModelQuery& q) {
   std::vector<uint32_t>& ids = found.models;
-  if (!found.exact || filter_count(q) > 1)
+  if (!found.exact || q.filter_count() > 1)
     ids.erase(std::remove_if(ids.begin(), ids.end(), [&](uint32_t i) { return !matches(c, i, q); }),
               ids.end());
   if (q.sort && q.offset < ids.size()) {
@@ -62,29 +76,57 @@ Page from_candidates(const Catalog& c, TextIndex::Candidates found, const ModelQ
 
 }  // namespace
 
-// The cheapest exact source of the matches: the shortest of the provider's and the
-// pipeline tag's postings in the query's order, or the search's candidates; each checked
+// The cheapest exact source of the matches: the shortest of the postings of the value
+// filters (provider, pipeline tag, offering gateway) in the query's order, the prefix of a
+// price or context order that passes its bound, or the search's candidates; each checked
 // against the other filters. Only a one-byte search with no other filter looks at every
 // model.
 Page run_query(const Catalog& catalog, const ModelQuery& query) {
   size_t order = order_index(query.sort, query.descending);
   if (!query.filters()) return slice(catalog, catalog.order_at(order), query);
 
-  std::optional<std::span<const uint32_t>> posting;
-  auto consider = [&](std::span<const uint32_t> p) {
-    if (!posting || p.size() < posting->size()) posting = p;
+  struct Source {
+    std::span<const uint32_t> models;
+    bool in_order;  // in the query's order
   };
-  if (!query.provider.empty()) consider(catalog.by_provider().find(query.provider, order));
+  std::optional<Source> best;
+  auto consider = [&](std::span<const uint32_t> p, bool in_order) {
+    if (!best || p.size() < best->models.size()) best = Source{p, in_order};
+  };
+  if (!query.provider.empty()) consider(catalog.by_provider().find(query.provider, order), true);
   if (!query.pipeline_tag.empty())
-    consider(catalog.by_pipeline_tag().find(query.pipeline_tag, order));
+    consider(catalog.by_pipeline_tag().find(query.pipeline_tag, order), true);
+  if (!query.offered_by.empty())
+    consider(catalog.by_offer_gateway().find(query.offered_by, order), true);
+  if (query.max_price) {
+    size_t cheapest_first = order_index(SortKey::price, false);
+    consider(prefix_of(catalog, cheapest_first,
+                       [&](const ModelRecord& m) {
+                         return known(m.price) && m.price <= *query.max_price;
+                       }),
+             order == cheapest_first);
+  }
+  if (query.min_context) {
+    size_t largest_first = order_index(SortKey::context_length, true);
+    consider(prefix_of(catalog, largest_first,
+                       [&](const ModelRecord& m) {
+                         return known(m.context) && m.context >= *query.min_context;
+                       }),
+             order == largest_first);
+  }
 
   std::optional<size_t> search_cost =
       query.q.empty() ? std::nullopt : catalog.text().estimate(query.q);
-  if (search_cost && (!posting || *search_cost < posting->size()))
+  if (search_cost && (!best || *search_cost < best->models.size()))
     return from_candidates(catalog, *catalog.text().candidates(query.q), query);
-  if (posting)
-    return filter_count(query) == 1 ? slice(catalog, *posting, query)
-                                    : walk(catalog, *posting, query);
+  if (best && best->in_order)
+    return query.filter_count() == 1 ? slice(catalog, best->models, query)
+                                     : walk(catalog, best->models, query);
+  if (best) {  // a bound's prefix in another order: taken as candidates
+    TextIndex::Candidates found{{best->models.begin(), best->models.end()}, true};
+    std::sort(found.models.begin(), found.models.end());
+    return from_candidates(catalog, std::move(found), query);
+  }
   return walk(catalog, catalog.order_at(order), query);
 }
 
@@ -95,10 +137,16 @@ Page scan_query(const Catalog& catalog, const ModelQuery& query) {
   size_t end = query.limit ? query.offset + *query.limit : catalog.size();
   for (uint32_t i : catalog.order_at(order_index(query.sort, query.descending))) {
     const ModelRecord& m = *catalog.models()[i];
-    bool match = (query.provider.empty() || m.lower_provider == query.provider) &&
-                 (query.pipeline_tag.empty() || m.pipeline_tag == query.pipeline_tag) &&
-                 (query.q.empty() || m.lower_id.find(query.q) != std::string::npos ||
-                  m.lower_name.find(query.q) != std::string::npos);
+    bool offered = query.offered_by.empty();
+    for (const OfferKey& o : m.offers) offered = offered || o.gateway == query.offered_by;
+    bool match =
+        (query.provider.empty() || m.lower_provider == query.provider) &&
+        (query.pipeline_tag.empty() || m.pipeline_tag == query.pipeline_tag) && offered &&
+        (!query.max_price || (m.price != GATEHOUSE_UNKNOWN_INT && m.price <= *query.max_price)) &&
+        (!query.min_context ||
+         (m.context != GATEHOUSE_UNKNOWN_INT && m.context >= *query.min_context)) &&
+        (query.q.empty() || m.lower_id.find(query.q) != std::string::npos ||
+         m.lower_name.find(query.q) != std::string::npos);
     if (!match) continue;
     if (page.total >= query.offset && page.total < end) page.models.push_back(&m);
     ++page.total;

@@ -12,13 +12,21 @@ namespace gatehouse {
 struct ModelQuery {
   std::optional<size_t> limit;  // none = every model from offset on
   size_t offset = 0;
-  std::string provider;      // lower-cased; empty = any
-  std::string q;             // lower-cased; matched in id and name
-  std::string pipeline_tag;  // exact; empty = any
+  std::string provider;                // lower-cased; empty = any
+  std::string q;                       // lower-cased; matched in id and name
+  std::string pipeline_tag;            // exact; empty = any
+  std::string offered_by;              // a gateway with an offer for the model; empty = any
+  std::optional<int64_t> max_price;    // ModelRecord::price at most this (price units)
+  std::optional<int64_t> min_context;  // ModelRecord::context at least this (tokens)
   std::optional<SortKey> sort;
   bool descending = false;
 
-  bool filters() const { return !provider.empty() || !q.empty() || !pipeline_tag.empty(); }
+  // How many of the filters above are set.
+  size_t filter_count() const {
+    return !provider.empty() + !q.empty() + !pipeline_tag.empty() + !offered_by.empty() +
+           max_price.has_value() + min_context.has_value();
+  }
+  bool filters() const { return filter_count() > 0; }
 };
 
 struct Page {

@@ -1,5 +1,6 @@
 #include "catalog/model_record.hpp"
 
+#include "catalog/offers.hpp"
 #include "support/json_writer.hpp"
 #include "support/utf8.hpp"
 
@@ -14,6 +15,10 @@ namespace gatehouse {
 namespace {
 
 constexpr size_t model_v1_0_size = offsetof(gatehouse_model, metrics_json) + sizeof(gatehouse_str);
+constexpr size_t model_v1_1_size = offsetof(gatehouse_model, offer_stride) + sizeof(size_t);
+constexpr size_t offer_v1_1_size = offsetof(gatehouse_offer, status) + sizeof(gatehouse_str);
+// A router lists a handful of providers per model; more is a plugin gone wrong.
+constexpr size_t max_offers = 256;
 
 std::string_view view(gatehouse_str s) { return {s.data, s.data ? s.size : 0}; }
 // The SDK's convention: a view with null data is absent (JSON null).
@@ -34,8 +39,9 @@ class Renderer {
   }
 
   // One member whose text comes from the plugin: bytes that are not UTF-8 drop the model.
-  void text(std::string_view field, std::string_view value) {
-    json_.key(field);
+  // `field` names it in that reason; `key`, when given, is its JSON name.
+  void text(std::string_view field, std::string_view value, std::string_view key = {}) {
+    json_.key(key.empty() ? field : key);
     try {
       json_.string_or_null(value);
     } catch (const InvalidUtf8&) {
@@ -76,20 +82,86 @@ class Renderer {
     json_.end_object();
   }
 
-  void pricing() {
+  // Returns the prompt price in price units.
+  int64_t pricing() {
     json_.key("pricing").begin_object();
-    price("prompt", model_.pricing_prompt);
+    int64_t prompt = price("prompt", model_.pricing_prompt);
     price("completion", model_.pricing_completion);
     json_.end_object();
+    return prompt;
   }
 
   // Every price a client reads is USD per token as decimal text, or null: one plugin's
-  // "1e-7" or "$0.10" must not reach a client that sorts offers by price.
-  void price(std::string_view field, gatehouse_str value) {
-    if (value.data && !price::is_decimal_text(view(value)))
-      invalid("pricing_" + std::string(field) + " is not decimal text in USD per token (like " +
-              "\"0.0000026\"): '" + to_valid_utf8(one_line_prefix(view(value), 40)) + "'");
+  // "1e-7" or "$0.10" must not reach a client that sorts offers by price. Returns it in
+  // price units.
+  int64_t price(std::string_view field, gatehouse_str value, std::string_view where = "") {
     text(field, view_or_absent(value));
+    if (!value.data) return GATEHOUSE_UNKNOWN_INT;
+    std::optional<int64_t> units = price_units(view(value));
+    if (!units)
+      invalid(std::string(where) + "pricing_" + std::string(field) +
+              " is not decimal text in USD per token (like \"0.0000026\", below 9223): '" +
+              to_valid_utf8(one_line_prefix(view(value), 40)) + "'");
+    return *units;
+  }
+
+  // ABI 1.1's fields, when the plugin's struct has them: renders "offers" and keeps each
+  // offer's place and keys in the record, cheapest first.
+  void offers(std::string_view gateway, ModelRecord& record) {
+    json_.key("offers");
+    record.offers_begin = static_cast<uint32_t>(record.json.size());
+    record.json.push_back('[');
+    std::vector<std::pair<OfferKey, std::string>> rendered;
+    for (size_t i = 0; i < offer_count(); ++i) rendered.push_back(offer(i, gateway));
+    std::stable_sort(rendered.begin(), rendered.end(),
+                     [](const auto& a, const auto& b) { return cheaper(a.first, b.first); });
+    for (auto& [key, json] : rendered) {
+      if (record.json.back() != '[') record.json.push_back(',');
+      key.begin = static_cast<uint32_t>(record.json.size());
+      record.json.append(json);
+      key.end = static_cast<uint32_t>(record.json.size());
+      record.offers.push_back(std::move(key));
+    }
+    record.json.push_back(']');
+    record.offers_end = static_cast<uint32_t>(record.json.size());
+  }
+
+  size_t offer_count() const {
+    if (model_.struct_size < model_v1_1_size || model_.offer_count == 0) return 0;
+    if (model_.offer_count > max_offers)
+      invalid("more than " + std::to_string(max_offers) + " offers");
+    if (!model_.offers || model_.offer_stride < offer_v1_1_size)
+      invalid("offers is NULL or offer_stride is smaller than ABI 1.1's gatehouse_offer");
+    return model_.offer_count;
+  }
+
+  std::pair<OfferKey, std::string> offer(size_t i, std::string_view gateway) {
+    const auto& o = *reinterpret_cast<const gatehouse_offer*>(
+        reinterpret_cast<const char*>(model_.offers) + i * model_.offer_stride);
+    std::string where = "offers[" + std::to_string(i) + "].";
+    if (o.struct_size < offer_v1_1_size || o.struct_size > model_.offer_stride)
+      invalid(where + "struct_size is not between ABI 1.1's size and offer_stride");
+    if (view(o.provider).empty() || view(o.model_id).empty())
+      invalid(where + "provider and model_id are required");
+    std::pair<OfferKey, std::string> out;
+    OfferKey& key = out.first;
+    key.gateway = gateway;
+    key.context = o.context_length;
+    key.live = !o.status.data || iequals(view(o.status), "live");
+    Renderer r(model_, out.second);
+    r.json().begin_object();
+    r.text("gateway", gateway);
+    r.text(where + "provider", view(o.provider), "provider");
+    r.text(where + "model_id", view(o.model_id), "model_id");
+    r.json().key("pricing").begin_object();
+    key.prompt = r.price("prompt", o.pricing_prompt, where);
+    key.completion = r.price("completion", o.pricing_completion, where);
+    r.json().end_object();
+    r.integer("context_length", o.context_length);
+    r.integer("max_output_tokens", o.max_output_tokens);
+    r.text(where + "status", view_or_absent(o.status), "status");
+    r.json().end_object();
+    return out;
   }
 
   void metrics() {
@@ -155,6 +227,12 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   std::string_view provider = model.provider_slug.data ? view(model.provider_slug) : owner;
   record.provider_slug = provider;
 
+  // "" is not an id of anything: the same as absent.
+  std::string_view canonical =
+      model.struct_size >= model_v1_1_size && !view(model.canonical_id).empty()
+          ? view(model.canonical_id)
+          : std::string_view();
+
   r.json().begin_object();
   r.text("id", id);
   r.text("name", record.name);
@@ -164,8 +242,10 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   r.text("provider_slug", provider);
   r.text("provider_site_url", view_or_absent(model.provider_site_url));
   r.text("source_gateway", source_gateway);
+  r.text("canonical_id", canonical);
   r.architecture();
-  r.pricing();
+  int64_t own_prompt = r.pricing();
+  r.offers(source_gateway, record);
   r.metrics();
   r.json().end_object();
 
@@ -175,7 +255,14 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   record.downloads = model.downloads;
   record.likes = model.likes;
   record.index_keys();
+  record.set_canonical(canonical);
+  set_offer_keys(record, own_prompt, model.context_length);
   return record;
+}
+
+void ModelRecord::set_canonical(std::string_view canonical_id) {
+  lower_canonical = ascii_lower(canonical_id);
+  if (lower_canonical == lower_id) lower_canonical.clear();
 }
 
 void ModelRecord::index_keys() {

@@ -19,6 +19,17 @@ class InvalidModel : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// One offer (ABI 1.1) as the catalog keeps it: where its JSON object sits in the record's
+// json, and what ordering and filtering read (see offers.hpp).
+struct OfferKey {
+  std::string gateway;                     // the slot whose plugin made it
+  uint32_t begin = 0, end = 0;             // its JSON object: json.substr(begin, end - begin)
+  int64_t prompt = GATEHOUSE_UNKNOWN_INT;  // price units (1e-15 USD) per token
+  int64_t completion = GATEHOUSE_UNKNOWN_INT;
+  int64_t context = GATEHOUSE_UNKNOWN_INT;  // tokens
+  bool live = true;                         // status "live", or not said
+};
+
 struct ModelRecord {
   std::string id;
   std::string name;
@@ -29,9 +40,25 @@ struct ModelRecord {
   int64_t likes = GATEHOUSE_UNKNOWN_INT;
   std::string json;  // the model's JSON object, as every response carries it
 
+  // ABI 1.1: the offers, cheapest first, and the array that holds them in json ("[...]").
+  std::vector<OfferKey> offers;
+  uint32_t offers_begin = 0, offers_end = 0;
+  // Sort and filter keys: the cheapest live offer's prompt price (price units; the model's
+  // own prompt price when it has no offer) and the largest context window of the model and
+  // its live offers.
+  int64_t price = GATEHOUSE_UNKNOWN_INT;
+  int64_t context = GATEHOUSE_UNKNOWN_INT;
+
   // ASCII-lower-cased copies for case-insensitive lookup, search and sort.
   std::string lower_id, lower_name, lower_provider;
-  void index_keys();  // fills the lower_* copies from the fields above
+  std::string lower_canonical;  // empty when there is no canonical id or it is the id
+  void index_keys();            // fills lower_id, lower_name and lower_provider
+  void set_canonical(std::string_view canonical_id);  // fills lower_canonical
+
+  // What the merged view groups by: the canonical id, else the id (lower-cased).
+  std::string_view group_key() const {
+    return lower_canonical.empty() ? lower_id : lower_canonical;
+  }
 };
 
 using ModelRecords = std::vector<std::shared_ptr<const ModelRecord>>;

@@ -1,9 +1,11 @@
 #include "catalog/snapshot_store.hpp"
 
+#include "catalog/offers.hpp"
 #include "support/file_read.hpp"
 #include "support/json_writer.hpp"
 
 #include <simdjson.h>
+#include <gatehouse/text.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view format_name = "gatehouse-snapshot";
-constexpr int64_t format_version = 1;
+constexpr int64_t format_version = 2;                   // 2: offers and canonical ids (ABI 1.1)
 constexpr size_t max_snapshot_bytes = size_t{4} << 30;  // a 100k-model catalog is ~100 MB
 
 std::optional<int64_t> known(int64_t value) {
@@ -32,6 +34,11 @@ void write_record(JsonWriter& json, const ModelRecord& m) {
   json.key("created").integer_or_null(known(m.created));
   json.key("downloads").integer_or_null(known(m.downloads));
   json.key("likes").integer_or_null(known(m.likes));
+  json.key("canonical").string(m.lower_canonical);
+  json.key("price").integer_or_null(known(m.price));
+  json.key("context").integer_or_null(known(m.context));
+  json.key("offers_at").begin_array();
+  json.integer(m.offers_begin).integer(m.offers_end).end_array();
   json.key("model").raw(m.json);
   json.end_object();
 }
@@ -79,6 +86,44 @@ std::string string_of(simdjson::ondemand::object& o, std::string_view key) {
   return std::string(std::string_view(o[key]));
 }
 
+// The offers array of m.json, from [begin, end): each offer's place and keys again. The
+// model's JSON was checked when the file was validated; what is checked here is that the
+// offsets are this JSON's offers array.
+void read_offers(ModelRecord& m, uint64_t begin, uint64_t end) {
+  std::string_view json(m.json);
+  if (begin >= end || end > json.size() || json[begin] != '[' || json[end - 1] != ']' ||
+      !json.substr(0, begin).ends_with("\"offers\":"))
+    throw std::invalid_argument("offers_at is not the offers array of its model");
+  m.offers_begin = static_cast<uint32_t>(begin);
+  m.offers_end = static_cast<uint32_t>(end);
+  if (end - begin == 2) return;
+  simdjson::padded_string array(json.substr(begin, end - begin));
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc = parser.iterate(array);
+  for (simdjson::ondemand::object o : doc.get_array()) {
+    OfferKey key;
+    std::string_view raw = o.raw_json();
+    while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
+    key.begin = static_cast<uint32_t>(begin + (raw.data() - array.data()));
+    key.end = static_cast<uint32_t>(key.begin + raw.size());
+    o.reset();
+    key.gateway = std::string(std::string_view(o["gateway"]));
+    simdjson::ondemand::object pricing = o["pricing"];
+    for (auto [field, units] :
+         {std::pair{"prompt", &key.prompt}, {"completion", &key.completion}}) {
+      simdjson::ondemand::value v = pricing[field];
+      if (v.is_null()) continue;
+      std::optional<int64_t> parsed = price_units(std::string_view(v));
+      if (!parsed) throw std::invalid_argument("an offer's price is not decimal text");
+      *units = *parsed;
+    }
+    key.context = int_or_unknown(o, "context_length");
+    simdjson::ondemand::value status = o["status"];
+    key.live = status.is_null() || iequals(std::string_view(status), "live");
+    m.offers.push_back(std::move(key));
+  }
+}
+
 std::shared_ptr<const ModelRecord> read_record(simdjson::ondemand::object o) {
   auto m = std::make_shared<ModelRecord>();
   m->id = string_of(o, "id");
@@ -88,9 +133,16 @@ std::shared_ptr<const ModelRecord> read_record(simdjson::ondemand::object o) {
   m->created = int_or_unknown(o, "created");
   m->downloads = int_or_unknown(o, "downloads");
   m->likes = int_or_unknown(o, "likes");
+  m->lower_canonical = string_of(o, "canonical");
+  m->price = int_or_unknown(o, "price");
+  m->context = int_or_unknown(o, "context");
+  std::vector<uint64_t> offers_at;
+  for (uint64_t at : o["offers_at"].get_array()) offers_at.push_back(at);
   simdjson::ondemand::object model = o["model"].get_object();
   m->json = std::string(model.raw_json().value());
   while (!m->json.empty() && (m->json.back() == ' ' || m->json.back() == '\n')) m->json.pop_back();
+  if (offers_at.size() != 2) throw std::invalid_argument("offers_at is not [begin, end]");
+  read_offers(*m, offers_at[0], offers_at[1]);
   m->index_keys();
   return m;
 }
@@ -106,7 +158,9 @@ Snapshot parse(const simdjson::padded_string& bytes, std::string_view gateway,
   simdjson::ondemand::document doc = parser.iterate(bytes);
   simdjson::ondemand::object root = doc.get_object();
   if (std::string_view(root["format"]) != format_name || int64_t(root["version"]) != format_version)
-    fail(path, "not a gatehouse snapshot of format version 1");
+    fail(path,
+         "not a gatehouse snapshot of format version 2 (version 1 came before offers; "
+         "the next fetch replaces it)");
   if (std::string_view(root["gateway"]) != gateway) fail(path, "belongs to another gateway");
   Snapshot snapshot;
   snapshot.fetched_at_ms = root["fetched_at_ms"];
@@ -161,6 +215,8 @@ Snapshot parse_snapshot(std::string_view bytes, std::string_view gateway, const 
   try {
     return parse(padded, gateway, path);
   } catch (const simdjson::simdjson_error& e) {
+    fail(path, std::string("malformed: ") + e.what());
+  } catch (const std::invalid_argument& e) {
     fail(path, std::string("malformed: ") + e.what());
   }
 }

@@ -155,6 +155,17 @@ void gzip_if_worth_it(const ApiRequest& req, ApiResponse& r) {
   r.headers.emplace_back("Content-Encoding", "gzip");
 }
 
+// offered_by names a gateway as gateway= does (a slot or an alias); offers carry slot names.
+void resolve_offered_by(const Scope& scope, ModelQuery& q) {
+  if (q.offered_by.empty()) return;
+  std::shared_ptr<Gateway> g = scope.list->find(q.offered_by);
+  if (!g)
+    throw BadRequest("parameter 'offered_by' must be one of the gateways (" +
+                     scope.list->known_names.substr(0, scope.list->known_names.rfind(", ")) +
+                     "); got '" + q.offered_by.substr(0, 40) + "'");
+  q.offered_by = g->name();
+}
+
 }  // namespace
 
 ApiResponse Api::models(const RouteCall& call) const {
@@ -162,6 +173,7 @@ ApiResponse Api::models(const RouteCall& call) const {
   ModelsRequest request = parse_models_request(call.params);
   int64_t now_ms = catalogs_.clock().now_unix_ms();
   Scope scope = open_scope(catalogs_, request.gateway, now_ms);
+  resolve_offered_by(scope, request.query);
   if (auto wait = not_ready(scope, Route::models, req, settings_.first_fetch_wait, now_ms))
     return std::move(*wait);
 

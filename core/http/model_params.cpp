@@ -1,7 +1,9 @@
 #include "http/model_params.hpp"
 
+#include "catalog/offers.hpp"
 #include "support/content_hash.hpp"
 
+#include <gatehouse/price.hpp>
 #include <gatehouse/text.hpp>
 
 #include <algorithm>
@@ -10,8 +12,10 @@
 namespace gatehouse {
 namespace {
 
-constexpr std::string_view known_params[] = {"gateway", "limit", "offset",       "provider",
-                                             "q",       "sort",  "pipeline_tag", "order"};
+constexpr std::string_view known_params[] = {
+    "gateway",      "limit", "offset",     "provider",         "q",          "sort",
+    "pipeline_tag", "order", "offered_by", "max_prompt_price", "min_context"};
+constexpr size_t max_context = 1'000'000'000'000;
 
 size_t parse_count(const std::string& name, const std::string& text, size_t max) {
   size_t value = 0;
@@ -20,6 +24,17 @@ size_t parse_count(const std::string& name, const std::string& text, size_t max)
     throw BadRequest("parameter '" + name + "' must be a whole number from 0 to " +
                      std::to_string(max) + ", got '" + text.substr(0, 40) + "'");
   return value;
+}
+
+// USD per token, as decimal text ("0.000001") or with an exponent ("1e-6").
+int64_t parse_price(const std::string& name, const std::string& text) {
+  std::optional<std::string> decimal = price::decimal(text);
+  std::optional<int64_t> units = decimal ? price_units(*decimal) : std::nullopt;
+  if (!units)
+    throw BadRequest("parameter '" + name +
+                     "' must be a price in USD per token, like 0.000001 or 1e-6, got '" +
+                     text.substr(0, 40) + "'");
+  return *units;
 }
 
 SortKey parse_sort(const std::string& text) {
@@ -41,7 +56,9 @@ std::string ModelsRequest::fingerprint() const {
   const ModelQuery& q = query;
   ContentHash hash;
   hash.add(gateway).add(q.limit ? std::to_string(*q.limit) : "-").add(std::to_string(q.offset));
-  hash.add(q.provider).add(q.q).add(q.pipeline_tag);
+  hash.add(q.provider).add(q.q).add(q.pipeline_tag).add(q.offered_by);
+  hash.add(q.max_price ? std::to_string(*q.max_price) : "-");
+  hash.add(q.min_context ? std::to_string(*q.min_context) : "-");
   if (q.sort) hash.add(sort_key_names[static_cast<size_t>(*q.sort)]).add(q.descending ? "d" : "a");
   return hash.hex();
 }
@@ -72,6 +89,12 @@ ModelsRequest parse_models_request(const QueryParams& params) {
       query.q = ascii_lower(value);
     } else if (name == "pipeline_tag") {
       query.pipeline_tag = value;
+    } else if (name == "offered_by") {
+      query.offered_by = ascii_lower(value);
+    } else if (name == "max_prompt_price") {
+      query.max_price = parse_price(name, value);
+    } else if (name == "min_context") {
+      query.min_context = static_cast<int64_t>(parse_count(name, value, max_context));
     } else if (name == "sort") {
       query.sort = parse_sort(value);
     } else if (name == "order") {

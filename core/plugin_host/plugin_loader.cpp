@@ -87,8 +87,8 @@ void check_descriptor(const fs::path& path, const gatehouse_plugin* d) {
     reject(path, "built for ABI " + abi_text(d->abi_major, d->abi_minor) + ", this host speaks " +
                      host_abi);
   if (d->struct_size < descriptor_v1_0_size)
-    reject(path, "descriptor of " + std::to_string(d->struct_size) + " bytes, ABI " + host_abi +
-                     " needs at least " + std::to_string(descriptor_v1_0_size));
+    reject(path, "descriptor of " + std::to_string(d->struct_size) +
+                     " bytes, ABI 1.0 needs at least " + std::to_string(descriptor_v1_0_size));
   const std::pair<const char*, const void*> required[] = {
       {"name", d->name},
       {"version", d->version},

@@ -28,7 +28,7 @@ TEST(CheckPlugin, DescribesAndNormalizesTheSample) {
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_NE(o.out.find("plugin:      fixture\n"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("version:     0.3.0\n"), std::string::npos);
-  EXPECT_NE(o.out.find("abi:         1.0 (host 1.0)\n"), std::string::npos);
+  EXPECT_NE(o.out.find("abi:         1.1 (host 1.1)\n"), std::string::npos);
   EXPECT_NE(o.out.find("models:      5 emitted, 5 valid, 0 invalid\n"), std::string::npos) << o.out;
   EXPECT_NE(
       o.out.find("first model:\n{\"id\":\"Qwen/QwQ-32B-Preview\",\"name\":\"QwQ 32B Preview\""),
@@ -48,7 +48,7 @@ TEST(CheckPlugin, WithoutSampleOnlyLoadsAndCreates) {
 TEST(CheckPlugin, FailsOnARejectedPlugin) {
   Outcome o = check({test_plugin("bad_abi_major"), std::nullopt, {}});
   EXPECT_EQ(o.status, 1);
-  EXPECT_NE(o.err.find("rejected: built for ABI 2.0"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("rejected: built for ABI 2.1"), std::string::npos) << o.err;
 }
 
 TEST(CheckPlugin, FailsWhenCreateRejectsTheOptions) {

@@ -21,7 +21,7 @@ TEST(Process, HelpAndVersion) {
   EXPECT_NE(help.out.find("gatehouse check-plugin PLUGIN.so"), std::string::npos);
   auto version = run({gatehouse_binary, "--version"});
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_EQ(version.out, "gatehouse " GATEHOUSE_VERSION " (plugin ABI 1.0)\n");
+  EXPECT_EQ(version.out, "gatehouse " GATEHOUSE_VERSION " (plugin ABI 1.1)\n");
 }
 
 TEST(Process, UsageErrorExitsWith2AndShowsUsage) {
@@ -71,10 +71,10 @@ void serve_until(int signal) {
                         "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(server.wait_for_stderr("ready:", 10s)) << server.err();
   const std::string& log = server.err();
-  EXPECT_NE(log.find("gateway 'hug': plugin fixture 0.3.0 (ABI 1.0)"), std::string::npos) << log;
+  EXPECT_NE(log.find("gateway 'hug': plugin fixture 0.3.0 (ABI 1.1)"), std::string::npos) << log;
   EXPECT_NE(
       log.find("gateway 'old' disabled: plugin " + test::test_plugin("bad_abi_minor").string() +
-               " rejected: built for ABI 1.1, this host speaks 1.0"),
+               " rejected: built for ABI 1.2, this host speaks 1.1"),
       std::string::npos)
       << log;
   EXPECT_NE(log.find("gateway 'gone' disabled: plugin " + (dir.path() / "nowhere/p.so").string() +
@@ -87,7 +87,7 @@ void serve_until(int signal) {
   auto health = test::http_get(static_cast<uint16_t>(port), "/healthz");
   EXPECT_EQ(health.status, 200u);
   auto gateways = test::http_get(static_cast<uint16_t>(port), "/v1/catalog/gateways");
-  EXPECT_NE(gateways.body.find("built for ABI 1.1, this host speaks 1.0"), std::string::npos)
+  EXPECT_NE(gateways.body.find("built for ABI 1.2, this host speaks 1.1"), std::string::npos)
       << gateways.body;
   EXPECT_EQ(server.stop(signal), 0) << server.err();
   EXPECT_NE(server.err().find("stopping on"), std::string::npos);

@@ -358,7 +358,7 @@ TEST(CatalogCache, ARejectedPluginDisablesOnlyItsGateway) {
   auto b = status["data"].at(1);
   EXPECT_TRUE(b["plugin"].is_null());
   EXPECT_EQ(std::string_view(b["state"]), "error");
-  EXPECT_NE(std::string_view(b["last_error"]).find("built for ABI 2.0"), std::string_view::npos);
+  EXPECT_NE(std::string_view(b["last_error"]).find("built for ABI 2.1"), std::string_view::npos);
   EXPECT_EQ(test::http_get(server.port(), "/v1/catalog/models?gateway=broken").status, 503u);
   auto all = test::http_get(server.port(), "/v1/catalog/models");
   Json j(all.body);

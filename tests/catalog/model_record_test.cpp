@@ -40,9 +40,10 @@ TEST(ModelRecord, RendersTheDesignSchemaWithDerivedFields) {
             R"("description":null,"created":1721000000,"context_length":null,)"
             R"("provider_slug":"meta-llama",)"
             R"("provider_site_url":"https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct",)"
-            R"("source_gateway":"hug","architecture":{"modality":"text+image->text",)"
+            R"("source_gateway":"hug","canonical_id":null,)"
+            R"("architecture":{"modality":"text+image->text",)"
             R"("input_modalities":["text","image"],"output_modalities":["text"]},)"
-            R"("pricing":{"prompt":null,"completion":null},)"
+            R"("pricing":{"prompt":null,"completion":null},"offers":[],)"
             R"("huggingface_metrics":{"downloads":5953019,"gated":false}})");
 }
 
@@ -103,7 +104,7 @@ TEST(ModelRecord, RejectsWhatItCannotVouchFor) {
   m.pricing_prompt = str("1e-7");
   EXPECT_EQ(error_of(m),
             "model 'a/b': pricing_prompt is not decimal text in USD per token (like "
-            "\"0.0000026\"): '1e-7'");
+            "\"0.0000026\", below 9223): '1e-7'");
   m.pricing_prompt = str("0.0000001");
   m.pricing_completion = str("-1");
   EXPECT_NE(error_of(m).find("pricing_completion is not decimal text"), std::string::npos);

@@ -176,8 +176,20 @@ TEST_F(HttpApi, BadParametersAre400sNamingTheParameter) {
   expect_400("/v1/catalog/models?offset=1e3",
              "parameter 'offset' must be a whole number from 0 to 1000000000, got '1e3'");
   expect_400("/v1/catalog/models?sort=popularity",
-             "parameter 'sort' must be one of downloads, likes, created, name, id; got "
-             "'popularity'");
+             "parameter 'sort' must be one of downloads, likes, created, name, id, price, "
+             "context_length; got 'popularity'");
+  expect_400("/v1/catalog/models?max_prompt_price=cheap",
+             "parameter 'max_prompt_price' must be a price in USD per token, like 0.000001 or "
+             "1e-6, got 'cheap'");
+  expect_400("/v1/catalog/models?max_prompt_price=-1",
+             "parameter 'max_prompt_price' must be a price in USD per token, like 0.000001 or "
+             "1e-6, got '-1'");
+  expect_400("/v1/catalog/models?min_context=128k",
+             "parameter 'min_context' must be a whole number from 0 to 1000000000000, got "
+             "'128k'");
+  expect_400("/v1/catalog/models?offered_by=nowhere",
+             "parameter 'offered_by' must be one of the gateways (hug, huggingface, second); "
+             "got 'nowhere'");
   expect_400("/v1/catalog/models?sort=likes&order=up",
              "parameter 'order' must be asc or desc, got 'up'");
   expect_400("/v1/catalog/models?order=asc", "parameter 'order' needs 'sort'");
@@ -282,7 +294,7 @@ TEST_F(HttpApi, GatewaysHealthAndMetrics) {
   EXPECT_EQ(std::string_view(hug["aliases"].at(0)), "huggingface");
   EXPECT_EQ(std::string_view(hug["plugin"]["name"]), "fixture");
   EXPECT_EQ(std::string_view(hug["plugin"]["version"]), "0.3.0");
-  EXPECT_EQ(std::string_view(hug["plugin"]["abi"]), "1.0");
+  EXPECT_EQ(std::string_view(hug["plugin"]["abi"]), "1.1");
   EXPECT_EQ(int64_t(hug["models"]), 50);
   EXPECT_EQ(int64_t(hug["ttl_s"]), 3600);
   EXPECT_EQ(std::string_view(hug["state"]), "fresh");

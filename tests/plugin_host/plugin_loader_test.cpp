@@ -128,11 +128,11 @@ TEST(PluginLoader, RejectsANullDescriptor) {
 }
 
 TEST(PluginLoader, RejectsAnotherAbiMajor) {
-  expect_rejected(test_plugin("bad_abi_major"), "built for ABI 2.0, this host speaks 1.0");
+  expect_rejected(test_plugin("bad_abi_major"), "built for ABI 2.1, this host speaks 1.1");
 }
 
 TEST(PluginLoader, RejectsANewerAbiMinor) {
-  expect_rejected(test_plugin("bad_abi_minor"), "built for ABI 1.1, this host speaks 1.0");
+  expect_rejected(test_plugin("bad_abi_minor"), "built for ABI 1.2, this host speaks 1.1");
 }
 
 TEST(PluginLoader, RejectsADescriptorSmallerThanAbi10Needs) {

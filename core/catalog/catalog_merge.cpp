@@ -1,0 +1,79 @@
+// The merged `all` catalog: records grouped into one entry per model across gateways.
+#include "catalog/catalog.hpp"
+#include "catalog/offers.hpp"
+
+#include <numeric>
+#include <unordered_map>
+
+namespace gatehouse {
+namespace {
+
+// Records are one model when they share a key (a lower-cased id or canonical id), directly
+// or through other records: the components of the graph of keys a record joins.
+class KeyGroups {
+ public:
+  // Joins the record's id and canonical id; returns the record's key node.
+  uint32_t add(const ModelRecord& record) {
+    uint32_t a = node(record.lower_id), b = node(record.group_key());
+    parent_[root(a)] = root(b);
+    return a;
+  }
+  uint32_t root(uint32_t n) {
+    while (parent_[n] != n) n = parent_[n] = parent_[parent_[n]];
+    return n;
+  }
+
+ private:
+  uint32_t node(std::string_view key) {
+    auto [it, fresh] = nodes_.emplace(key, static_cast<uint32_t>(parent_.size()));
+    if (fresh) parent_.push_back(it->second);
+    return it->second;
+  }
+
+  std::unordered_map<std::string_view, uint32_t> nodes_;  // views into the records
+  std::vector<uint32_t> parent_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gateways) {
+  ModelRecords all;
+  std::vector<CatalogPart> parts;
+  int64_t oldest = 0;
+  for (const auto& [name, catalog] : gateways) {
+    if (!catalog) continue;
+    all.insert(all.end(), catalog->models().begin(), catalog->models().end());
+    parts.push_back({name, catalog->fetched_at_ms()});
+    if (parts.size() == 1 || catalog->fetched_at_ms() < oldest) oldest = catalog->fetched_at_ms();
+  }
+  if (parts.empty()) return nullptr;
+
+  KeyGroups groups;
+  std::vector<uint32_t> node_of(all.size());
+  for (size_t i = 0; i < all.size(); ++i) node_of[i] = groups.add(*all[i]);
+  // Entries in the order of their first record; each one's records in gateway order.
+  std::unordered_map<uint32_t, uint32_t> entry_of_root;
+  std::vector<ModelRecords> entries;
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto [it, fresh] = entry_of_root.emplace(groups.root(node_of[i]), entries.size());
+    if (fresh) entries.emplace_back();
+    entries[it->second].push_back(all[i]);
+  }
+
+  ModelRecords models;
+  std::vector<GroupMember> members;
+  models.reserve(entries.size());
+  for (ModelRecords& records : entries) {
+    auto entry = static_cast<uint32_t>(models.size());
+    if (records.size() == 1) {
+      models.push_back(std::move(records.front()));  // shared with the gateway's catalog
+      continue;
+    }
+    models.push_back(std::make_shared<const ModelRecord>(merged_record(records)));
+    for (auto& r : records) members.push_back({std::move(r), entry});
+  }
+  return std::make_shared<const Catalog>(std::move(models), oldest, std::move(parts),
+                                         std::move(members));
+}
+
+}  // namespace gatehouse

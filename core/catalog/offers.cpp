@@ -1,0 +1,86 @@
+#include "catalog/offers.hpp"
+
+#include <gatehouse/price.hpp>
+
+#include <algorithm>
+#include <tuple>
+
+namespace gatehouse {
+namespace {
+
+constexpr int price_places = 15;
+
+bool known(int64_t v) { return v != GATEHOUSE_UNKNOWN_INT; }
+
+// Unknown sorts after every known value.
+auto order_key(int64_t v) { return std::make_tuple(!known(v), v); }
+
+}  // namespace
+
+std::optional<int64_t> price_units(std::string_view text) {
+  if (!price::is_decimal_text(text)) return std::nullopt;
+  size_t point = text.find('.');
+  std::string_view whole = text.substr(0, point);
+  std::string_view places = point == std::string_view::npos ? "" : text.substr(point + 1);
+  while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
+  int64_t units = 0;
+  constexpr int64_t limit = INT64_MAX / 10;
+  for (char c : whole) {
+    if (units > limit) return std::nullopt;
+    units = units * 10 + (c - '0');
+  }
+  for (int i = 0; i < price_places; ++i) {
+    if (units > limit) return std::nullopt;
+    units = units * 10 + (i < static_cast<int>(places.size()) ? places[i] - '0' : 0);
+  }
+  return units < 0 ? std::nullopt : std::optional<int64_t>(units);
+}
+
+bool cheaper(const OfferKey& a, const OfferKey& b) {
+  return std::make_tuple(order_key(a.prompt), order_key(a.completion)) <
+         std::make_tuple(order_key(b.prompt), order_key(b.completion));
+}
+
+void set_offer_keys(ModelRecord& m, int64_t own_prompt, int64_t own_context) {
+  m.price = m.offers.empty() ? own_prompt : GATEHOUSE_UNKNOWN_INT;
+  m.context = own_context;
+  for (const OfferKey& o : m.offers) {
+    if (!o.live) continue;
+    if (known(o.prompt) && (!known(m.price) || o.prompt < m.price)) m.price = o.prompt;
+    if (known(o.context) && (!known(m.context) || o.context > m.context)) m.context = o.context;
+  }
+}
+
+ModelRecord merged_record(std::span<const std::shared_ptr<const ModelRecord>> records) {
+  const ModelRecord& first = *records.front();
+  ModelRecord merged = first;
+  merged.offers.clear();
+  std::vector<std::pair<const ModelRecord*, const OfferKey*>> all;
+  for (const auto& r : records) {
+    for (const OfferKey& o : r->offers) all.emplace_back(r.get(), &o);
+    if (known(r->price) && (!known(merged.price) || r->price < merged.price))
+      merged.price = r->price;
+    if (known(r->context) && (!known(merged.context) || r->context > merged.context))
+      merged.context = r->context;
+  }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const auto& a, const auto& b) { return cheaper(*a.second, *b.second); });
+
+  std::string& json = merged.json;
+  json.assign(first.json, 0, first.offers_begin);
+  json.push_back('[');
+  for (const auto& [record, offer] : all) {
+    if (json.back() != '[') json.push_back(',');
+    OfferKey key = *offer;
+    key.begin = static_cast<uint32_t>(json.size());
+    json.append(record->json, offer->begin, offer->end - offer->begin);
+    key.end = static_cast<uint32_t>(json.size());
+    merged.offers.push_back(std::move(key));
+  }
+  json.push_back(']');
+  merged.offers_end = static_cast<uint32_t>(json.size());
+  json.append(first.json, first.offers_end);
+  return merged;
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,34 @@
+// What the catalog reads of offers (ABI 1.1): prices as integers that order exactly as
+// their decimal text reads, the order of a model's offers, a model's price and context
+// keys, and the merged view's entry for a model several gateways offer.
+#pragma once
+
+#include "catalog/model_record.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace gatehouse {
+
+// USD per token as a count of 1e-15 USD: the 15 places hold every real price (the smallest
+// seen is 1e-9 per token) and 9,223 USD per token, far above any, still fits. Places past
+// the 15th are dropped; nullopt when the text is not decimal text or the value is larger.
+std::optional<int64_t> price_units(std::string_view decimal_text);
+
+// Cheapest first: by prompt price, then completion price, unknown prices last.
+bool cheaper(const OfferKey& a, const OfferKey& b);
+
+// Fills m.price and m.context from m.offers and the model's own prompt price and context
+// length (GATEHOUSE_UNKNOWN_INT when unknown): an offer counts when it is live; a model
+// without offers is its own offer.
+void set_offer_keys(ModelRecord& m, int64_t own_prompt, int64_t own_context);
+
+// The merged view's entry for one model that two or more records are (in gateway order):
+// the first record's fields, and every record's offers, cheapest first (ties in gateway
+// order). Its price is the lowest of the records' and its context the largest.
+ModelRecord merged_record(std::span<const std::shared_ptr<const ModelRecord>> records);
+
+}  // namespace gatehouse
