@@ -155,7 +155,7 @@ Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<Catalog
       models_json_size_(json_array_size(models_)),
       models_json_deflated_(models_json()) {
   // The strongest claim first: an entry's own id, then its canonical id, then the records
-  // it groups.
+  // it groups, then the ids its offers are asked for by.
   by_lower_id_.reserve(models_.size());
   for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->lower_id, i);
   for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->group_key(), i);
@@ -163,6 +163,8 @@ Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<Catalog
     by_lower_id_.emplace(m.record->lower_id, m.entry);
     by_lower_id_.emplace(m.record->group_key(), m.entry);
   }
+  for (uint32_t i = 0; i < models_.size(); ++i)
+    for (const OfferKey& o : models_[i]->offers) by_lower_id_.emplace(o.lower_model_id, i);
 }
 
 void Catalog::append_models_json(std::string& out) const {

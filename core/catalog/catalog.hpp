@@ -71,7 +71,7 @@ class Catalog {
   const std::string& version() const { return version_; }
 
   // Case-insensitive lookup by id, then by canonical id; in a merged catalog also by any
-  // id or canonical id of the records an entry groups.
+  // id or canonical id of the records an entry groups; then by an offer's model_id.
   const ModelRecord* find(std::string_view id) const;
 
   // Positions into models(), ordered by key; models without a value come last in both

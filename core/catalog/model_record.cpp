@@ -146,6 +146,7 @@ class Renderer {
     std::pair<OfferKey, std::string> out;
     OfferKey& key = out.first;
     key.gateway = gateway;
+    key.lower_model_id = ascii_lower(view(o.model_id));
     key.context = o.context_length;
     key.live = !o.status.data || iequals(view(o.status), "live");
     Renderer r(model_, out.second);

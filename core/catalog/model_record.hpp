@@ -23,6 +23,7 @@ class InvalidModel : public std::runtime_error {
 // json, and what ordering and filtering read (see offers.hpp).
 struct OfferKey {
   std::string gateway;                     // the slot whose plugin made it
+  std::string lower_model_id;              // the id the offer is asked for by, lower-cased
   uint32_t begin = 0, end = 0;             // its JSON object: json.substr(begin, end - begin)
   int64_t prompt = GATEHOUSE_UNKNOWN_INT;  // price units (1e-15 USD) per token
   int64_t completion = GATEHOUSE_UNKNOWN_INT;

@@ -108,6 +108,7 @@ void read_offers(ModelRecord& m, uint64_t begin, uint64_t end) {
     key.end = static_cast<uint32_t>(key.begin + raw.size());
     o.reset();
     key.gateway = std::string(std::string_view(o["gateway"]));
+    key.lower_model_id = ascii_lower(std::string_view(o["model_id"]));
     simdjson::ondemand::object pricing = o["pricing"];
     for (auto [field, units] :
          {std::pair{"prompt", &key.prompt}, {"completion", &key.completion}}) {

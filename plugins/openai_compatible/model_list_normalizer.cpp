@@ -43,8 +43,7 @@ struct ModelListNormalizer::Entry {
   bool other_charges = false;  // a non-token price above 0 (Together's base, hourly)
 };
 
-ModelListNormalizer::ModelListNormalizer(std::string provider, std::string metrics_key)
-    : provider_(std::move(provider)), metrics_key_(std::move(metrics_key)) {}
+ModelListNormalizer::ModelListNormalizer(Settings settings) : settings_(std::move(settings)) {}
 
 size_t ModelListNormalizer::normalize(sv bytes, sv where, const OnModel& on_model) {
   size_t emitted = 0;
@@ -273,12 +272,23 @@ void ModelListNormalizer::emit(Entry& e, const OnModel& on_model) {
   m.description = e.description;
   m.created = e.created.value_or(0) > 0 ? e.created : std::nullopt;  // 0: not known
   m.context_length = e.context_length.value_or(0) > 0 ? e.context_length : std::nullopt;
-  if (e.id.find('/') == sv::npos) m.provider_slug = provider_.empty() ? e.owned_by : sv(provider_);
+  if (e.id.find('/') == sv::npos)
+    m.provider_slug = settings_.provider.empty() ? e.owned_by : sv(settings_.provider);
   e.modalities.apply(m);
   if (prompt.text) m.pricing_prompt = *prompt.text;
   if (completion.text) m.pricing_completion = *completion.text;
-  m.metrics_key = metrics_key_;
+  m.metrics_key = settings_.metrics_key;
   m.metrics_json = metrics_.finish();
+  // The endpoint serves what it lists: one offer, at the model's own prices.
+  if (settings_.hub_ids && gatehouse::is_hub_repo_id(e.id)) m.canonical_id = e.id;
+  gatehouse::Offer offer;
+  offer.provider = settings_.offered_by;
+  offer.model_id = e.id;
+  offer.pricing_prompt = m.pricing_prompt;
+  offer.pricing_completion = m.pricing_completion;
+  offer.context_length = m.context_length;
+  offer.max_output_tokens = e.max_output_tokens;
+  m.offers = {&offer, 1};
   on_model(m);
 }
 

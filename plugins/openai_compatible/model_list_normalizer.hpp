@@ -26,9 +26,13 @@ namespace gatehouse::openai_compatible {
 
 class ModelListNormalizer {
  public:
-  // provider: the provider_slug of ids without an owner part ("" = the entry's owned_by);
-  // metrics_key: where the extra fields go, e.g. "deepinfra_metrics".
-  ModelListNormalizer(std::string provider, std::string metrics_key);
+  struct Settings {
+    std::string provider;     // provider_slug of ids without an owner part ("" = owned_by)
+    std::string metrics_key;  // where the extra fields go, e.g. "deepinfra_metrics"
+    std::string offered_by = "openai_compatible";  // the provider of each model's one offer
+    bool hub_ids = true;  // an "owner/name" id names a Hub repo: it is the canonical id
+  };
+  explicit ModelListNormalizer(Settings settings);
 
   using OnModel = std::function<void(const gatehouse::Model&)>;
 
@@ -48,7 +52,7 @@ class ModelListNormalizer {
   void emit(Entry& e, const OnModel& on_model);
   gatehouse::json::ObjectWriter& write(std::string_view key);  // notes the key as written
 
-  std::string provider_, metrics_key_;
+  Settings settings_;
   gatehouse::JsonReader reader_;
   // Reused per entry, so normalizing allocates little.
   gatehouse::json::ObjectWriter metrics_, prices_, other_prices_;

@@ -4,6 +4,7 @@
 #include "model_list_normalizer.hpp"
 
 #include <gatehouse/plugin.hpp>
+#include <gatehouse/url.hpp>
 
 #include <algorithm>
 
@@ -57,15 +58,35 @@ std::string metrics_key_of(const gatehouse::Host& host) {
   return (provider.empty() ? "openai_compatible" : provider) + "_metrics";
 }
 
+std::string base_url_of(const gatehouse::Host& host) {
+  if (!host.option("base_url"))
+    throw Error(GATEHOUSE_ERR_CONFIG,
+                "option 'base_url' is required (like \"https://api.groq.com/openai\" or "
+                "\"http://127.0.0.1:8000\"; 'path' is appended to it)");
+  return host.url_option("base_url", "");
+}
+
+// Who serves the listed models, for their offers: the provider option, else the endpoint's
+// host ("api.deepinfra.com", "127.0.0.1:8000").
+ModelListNormalizer::Settings settings_of(const gatehouse::Host& host) {
+  ModelListNormalizer::Settings s;
+  s.provider = host.option_or("provider", "");
+  s.metrics_key = metrics_key_of(host);
+  std::string base_url = base_url_of(host);
+  std::string_view origin = gatehouse::origin_of(base_url);
+  s.offered_by =
+      s.provider.empty() ? std::string(origin.substr(origin.find("://") + 3)) : s.provider;
+  std::string_view hub_ids = host.option_or("hub_ids", "true");
+  if (hub_ids != "true" && hub_ids != "false")
+    throw Error(GATEHOUSE_ERR_CONFIG, "option 'hub_ids' must be true or false");
+  s.hub_ids = hub_ids == "true";
+  return s;
+}
+
 class OpenAiCompatiblePlugin {
  public:
   explicit OpenAiCompatiblePlugin(gatehouse::Host host)
-      : host_(checked(host)),
-        normalizer_(std::string(host.option_or("provider", "")), metrics_key_of(host)) {
-    if (!host_.option("base_url"))
-      throw Error(GATEHOUSE_ERR_CONFIG,
-                  "option 'base_url' is required (like \"https://api.groq.com/openai\" or "
-                  "\"http://127.0.0.1:8000\"; 'path' is appended to it)");
+      : host_(checked(host)), normalizer_(settings_of(host)) {
     std::string_view path = host_.option_or("path", "/v1/models");
     bool plain = std::none_of(path.begin(), path.end(), [](char c) {
       return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '#';
@@ -74,7 +95,7 @@ class OpenAiCompatiblePlugin {
       throw Error(GATEHOUSE_ERR_CONFIG,
                   "option 'path' must start with '/' and hold no space, control byte or '#' "
                   "(like \"/v1/models\")");
-    url_ = host_.url_option("base_url", "") + std::string(path);
+    url_ = base_url_of(host_) + std::string(path);
     api_key_env_ = host_.option_or("api_key_env", "");
     auth_ = parse_auth_header(host_.option_or("auth_header", "Authorization: Bearer"));
   }
@@ -101,7 +122,7 @@ class OpenAiCompatiblePlugin {
  private:
   static gatehouse::Host checked(gatehouse::Host host) {
     host.require_known_options(
-        {"base_url", "path", "api_key_env", "auth_header", "provider", "metrics_key"});
+        {"base_url", "path", "api_key_env", "auth_header", "provider", "metrics_key", "hub_ids"});
     return host;
   }
 

@@ -46,7 +46,7 @@ sv variant_of(sv id) {
 struct OpenRouterNormalizer::Entry {
   sv id, name, description, canonical_slug, hugging_face_id, tokenizer, instruct_type;
   sv alias_of, knowledge_cutoff, expiration_date;
-  std::optional<int64_t> created, context_length, top_context_length;
+  std::optional<int64_t> created, context_length, top_context_length, max_output;
   gatehouse::ModalityFields modalities;
   std::vector<sv> parameters;
   bool has_parameters = false, has_top_provider = false;
@@ -147,7 +147,8 @@ void OpenRouterNormalizer::read_entry(od::object entry, Entry& e) {
           e.top_context_length = integer_or_absent(value);
           top_provider_.integer(name, e.top_context_length);
         } else if (name == "max_completion_tokens") {
-          top_provider_.integer(name, integer_or_absent(value));
+          e.max_output = integer_or_absent(value);
+          top_provider_.integer(name, e.max_output);
         } else if (name == "is_moderated") {
           bool b = false;
           found(value.get_bool().get(b)) ? top_provider_.boolean(name, b)
@@ -239,6 +240,16 @@ void OpenRouterNormalizer::emit(Entry& e, const OnModel& on_model) {
   if (e.completion.text) m.pricing_completion = *e.completion.text;
   m.metrics_key = "openrouter_metrics";
   m.metrics_json = metrics_.finish();
+  // OpenRouter serves every model it lists itself: one offer, at the model's own prices.
+  if (!e.hugging_face_id.empty()) m.canonical_id = e.hugging_face_id;
+  gatehouse::Offer offer;
+  offer.provider = "openrouter";
+  offer.model_id = e.id;
+  offer.pricing_prompt = m.pricing_prompt;
+  offer.pricing_completion = m.pricing_completion;
+  offer.context_length = m.context_length;
+  offer.max_output_tokens = e.max_output;
+  m.offers = {&offer, 1};
   on_model(m);
 }
 

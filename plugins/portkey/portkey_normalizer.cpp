@@ -11,6 +11,14 @@ using sv = std::string_view;
 constexpr sv byte_order_mark = "\xEF\xBB\xBF";
 const std::vector<std::string> text_only = {"text"};
 
+// "@deepinfra/deepseek-ai/DeepSeek-V3" is served by "deepinfra"; an id without the prefix
+// by Portkey's default.
+sv provider_of(sv portkey_id) {
+  if (!portkey_id.starts_with('@')) return "portkey";
+  sv provider = portkey_id.substr(1, portkey_id.find('/') - 1);
+  return provider.empty() ? "portkey" : provider;
+}
+
 // Copies, for the list kept past the parse.
 std::vector<std::string> strings_of(od::value v) {
   std::vector<sv> views;
@@ -85,6 +93,7 @@ size_t PortkeyNormalizer::normalize(sv bytes, sv where, const OnModel& on_model)
 
   gatehouse::json::ObjectWriter metrics;
   std::vector<std::string_view> providers, portkey_ids, inputs, outputs;
+  std::vector<gatehouse::Offer> offers;
   for (const Model& m : models) {
     auto views = [](const std::vector<std::string>& from, std::vector<std::string_view>& to) {
       to.assign(from.begin(), from.end());
@@ -105,6 +114,15 @@ size_t PortkeyNormalizer::normalize(sv bytes, sv where, const OnModel& on_model)
     out.output_modalities = outputs;
     out.metrics_key = "portkey_metrics";
     out.metrics_json = metrics.finish();
+    // Portkey names the Hub repo after its provider prefix; its list has no prices.
+    if (gatehouse::is_hub_repo_id(m.id)) out.canonical_id = m.id;
+    offers.clear();
+    for (sv portkey_id : portkey_ids) {
+      gatehouse::Offer& offer = offers.emplace_back();
+      offer.provider = provider_of(portkey_id);
+      offer.model_id = portkey_id;
+    }
+    out.offers = offers;
     on_model(out);
   }
   return models.size();

@@ -1,5 +1,6 @@
 // Portkey's model list ({"object":"list","data":[{"id":"@provider/owner/model",...}]}) into
-// catalog models: one per lower-cased id, with every Portkey provider that offers it.
+// catalog models: one per lower-cased id, with every Portkey provider that offers it as an
+// offer (ABI 1.1) and the id after the provider prefix as the canonical id.
 #pragma once
 
 #include <gatehouse/json_reader.hpp>

@@ -4,6 +4,6 @@
 #include "model_list_normalizer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static gatehouse::openai_compatible::ModelListNormalizer normalizer("fuzz", "fuzz_metrics");
+  static gatehouse::openai_compatible::ModelListNormalizer normalizer({"fuzz", "fuzz_metrics"});
   return gatehouse::fuzz::normalize(normalizer, data, size);
 }

@@ -245,14 +245,8 @@ TEST(FourGateways, ServesEachAndTheirMergeWithEveryPriceDecimalOrNull) {
   EXPECT_EQ(int64_t(all_of("openrouter")["total"]), 414);
   EXPECT_EQ(int64_t(all_of("deepinfra")["total"]), 154);
 
-  // The merge: one model per lower-cased id, the first configured gateway winning. Portkey
-  // lists DeepInfra's models under the same Hub ids, so the merge is smaller than the sum.
+  // The merge (offers_test.cpp checks its entries): every gateway has models in it.
   test::Json merged = all_of("all");
-  std::set<std::string> ids;
-  for (std::string gw : {"hug", "portkey", "openrouter", "deepinfra"})
-    for (const auto& id : all_of(gw).ids()) ids.insert(gatehouse::ascii_lower(id));
-  EXPECT_EQ(int64_t(merged["total"]), int64_t(ids.size()));
-  EXPECT_LT(ids.size(), 50u + 203u + 414u + 154u);
   std::set<std::string> sources;
   for (auto m : merged["data"].get_array())
     sources.insert(std::string(std::string_view(m["source_gateway"])));

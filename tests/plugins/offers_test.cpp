@@ -1,0 +1,250 @@
+// One model, every gateway that routes it: the Hub, Portkey, OpenRouter and DeepInfra served
+// side by side from their recordings (fake upstreams on 127.0.0.1), and the merged view's
+// entries, offers and offer filters checked against what a client computes from the
+// gateways' own answers.
+#include "app/config.hpp"
+#include "harness/fake_upstream.hpp"
+#include "harness/json.hpp"
+#include "harness/paths.hpp"
+#include "harness/plugin_run.hpp"
+#include "harness/price_check.hpp"
+#include "harness/scoped_env.hpp"
+#include "harness/test_client.hpp"
+#include "harness/test_server.hpp"
+
+#include <gtest/gtest.h>
+#include <gatehouse/text.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace gatehouse {
+namespace {
+
+using test::CannedReply;
+using test::FakeUpstream;
+using test::SeenRequest;
+
+// The Hub's 100 most downloaded models of the recording (deepseek-ai/DeepSeek-V3 among them).
+std::string hub_list_100() {
+  simdjson::dom::parser parser;
+  simdjson::dom::array records =
+      parser.load(test::fixture("huggingface/list_2817.json")).get_array().value();
+  std::string out = "[";
+  size_t n = 0;
+  for (simdjson::dom::element m : records)
+    if (n++ < 100) out += (out.size() > 1 ? "," : "") + simdjson::minify(m);
+  return out + "]";
+}
+
+GatewayConfig gateway(const std::string& name, const std::string& plugin, PluginOptions options) {
+  GatewayConfig g;
+  g.name = name;
+  g.plugin = test::built_plugin(plugin).string();
+  g.options = std::move(options);
+  return g;
+}
+
+std::optional<std::string> text_or_null(simdjson::dom::element e) {
+  if (e.is_null()) return std::nullopt;
+  return std::string(std::string_view(e.get_string().value()));
+}
+
+// A price as a number, for ordering only (decimal text compares exactly as long double here).
+std::optional<long double> price_of(simdjson::dom::element e) {
+  std::optional<std::string> text = text_or_null(e);
+  return text ? std::optional<long double>(std::stold(*text)) : std::nullopt;
+}
+
+std::optional<int64_t> integer_or_null(simdjson::dom::element e) {
+  return e.is_null() ? std::nullopt : std::optional<int64_t>(int64_t(e.get_int64().value()));
+}
+
+// What README promises of the keys, computed from a model's JSON as a client sees it: price
+// is the cheapest live offer's prompt price (the model's own when it has no offer); context
+// the largest of its context_length and its live offers'.
+struct ClientKeys {
+  std::optional<long double> price;
+  std::optional<int64_t> context;
+};
+
+ClientKeys keys_of(simdjson::dom::element model) {
+  ClientKeys k;
+  simdjson::dom::array offers = model["offers"].get_array().value();
+  if (offers.size() == 0) k.price = price_of(model["pricing"]["prompt"]);
+  k.context = integer_or_null(model["context_length"]);
+  for (simdjson::dom::element o : offers) {
+    std::optional<std::string> status = text_or_null(o["status"]);
+    if (status && *status != "live") continue;
+    std::optional<long double> p = price_of(o["pricing"]["prompt"]);
+    if (p && (!k.price || *p < *k.price)) k.price = p;
+    std::optional<int64_t> c = integer_or_null(o["context_length"]);
+    if (c && (!k.context || *c > *k.context)) k.context = c;
+  }
+  return k;
+}
+
+class MergedOffers : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    bodies_ = new std::map<std::string, std::string>{
+        {"hug", hub_list_100()},
+        {"portkey", test::read_bytes(test::fixture("portkey/models.json"))},
+        {"openrouter", test::read_bytes(test::fixture("openrouter/models_414.json"))},
+        {"deepinfra", test::read_bytes(test::fixture("openai_compatible/deepinfra_154.json"))}};
+    for (const auto& [name, body] : *bodies_)
+      upstreams_[name] = new FakeUpstream([body = &body](const SeenRequest&) {
+        return CannedReply{200, {}, *body};
+      });
+    key_ = new test::ScopedEnv("PORTKEY_API_KEY", "pk-1");
+    dir_ = new test::TempDir;
+    Config config;
+    config.cache.dir = dir_->path();
+    config.gateways = {
+        gateway("hug", "huggingface",
+                {{"base_url", upstreams_["hug"]->url()}, {"essential_models", ""}}),
+        gateway("portkey", "portkey", {{"base_url", upstreams_["portkey"]->url()}}),
+        gateway("openrouter", "openrouter", {{"base_url", upstreams_["openrouter"]->url()}}),
+        gateway("deepinfra", "openai_compatible",
+                {{"base_url", upstreams_["deepinfra"]->url()},
+                 {"path", "/v1/openai/models"},
+                 {"provider", "deepinfra"}}),
+    };
+    server_ = new test::TestServer(config);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    for (auto& [name, upstream] : upstreams_) delete upstream;
+    upstreams_.clear();
+    delete dir_;
+    delete key_;
+    delete bodies_;
+  }
+
+  static test::Json get(const std::string& target) {
+    auto r = test::http_get(server_->port(), target);
+    EXPECT_EQ(r.status, 200u) << target << ": " << r.body;
+    test::expect_prices_are_decimal_text(r.body, target);
+    return test::Json(r.body);
+  }
+
+  static inline std::map<std::string, std::string>* bodies_;
+  static inline std::map<std::string, FakeUpstream*> upstreams_;
+  static inline test::ScopedEnv* key_;
+  static inline test::TempDir* dir_;
+  static inline test::TestServer* server_;
+};
+
+// Records are one model when they share an id or a canonical id, directly or through
+// others (lower-cased): counted here with a plain union-find over the gateways' answers.
+TEST_F(MergedOffers, TheMergeHasOneEntryPerModelAcrossGateways) {
+  std::map<std::string, std::string> parent;
+  auto root = [&](std::string k) {
+    while (parent[k] != k) k = parent[k];
+    return k;
+  };
+  auto node = [&](const std::string& k) {
+    if (!parent.count(k)) parent[k] = k;
+    return k;
+  };
+  std::vector<std::string> record_ids;
+  for (std::string gw : {"hug", "portkey", "openrouter", "deepinfra"}) {
+    test::Json all = get("/v1/catalog/models?gateway=" + gw + "&limit=5000");
+    for (auto m : all.items("data")) {
+      std::string id = ascii_lower(std::string_view(m["id"].get_string().value()));
+      std::string canonical = ascii_lower(text_or_null(m["canonical_id"]).value_or(id));
+      parent[root(node(id))] = root(node(canonical));
+      record_ids.push_back(id);
+      for (auto o : m["offers"].get_array())
+        EXPECT_EQ(std::string_view(o["gateway"].get_string().value()), gw)
+            << "a gateway's own view shows its own offers only";
+    }
+  }
+  std::set<std::string> models;
+  for (const std::string& id : record_ids) models.insert(root(id));
+  test::Json merged = get("/v1/catalog/models?limit=5000");
+  EXPECT_EQ(int64_t(merged["total"]), int64_t(models.size()));
+  EXPECT_LT(models.size(), record_ids.size()) << "the recordings share dozens of models";
+}
+
+TEST_F(MergedOffers, AModelListsEveryGatewaysOffersCheapestFirst) {
+  test::Json v3 = get("/v1/catalog/models/deepseek-ai/DeepSeek-V3");
+  EXPECT_EQ(std::string_view(v3["id"]), "deepseek-ai/DeepSeek-V3");
+  EXPECT_EQ(std::string_view(v3["source_gateway"]), "hug");  // the first gateway's fields
+  std::set<std::string> gateways;
+  std::optional<long double> previous;
+  bool null_seen = false;
+  for (auto o : v3.items("offers")) {
+    gateways.insert(std::string(std::string_view(o["gateway"])));
+    std::optional<long double> p = price_of(o["pricing"]["prompt"]);
+    if (!p) null_seen = true;
+    EXPECT_FALSE(p && null_seen) << "a priced offer after an unpriced one: " << o;
+    if (p && previous) {
+      EXPECT_LE(*previous, *p) << o;
+    }
+    if (p) previous = p;
+  }
+  EXPECT_TRUE(gateways.count("portkey") && gateways.count("openrouter") &&
+              gateways.count("deepinfra"))
+      << v3.root();
+  EXPECT_TRUE(null_seen) << "Portkey's offer has no price";
+  EXPECT_TRUE(previous) << "DeepInfra's and OpenRouter's have one";
+
+  // The same entry by any gateway's id for it, in any case.
+  for (std::string other : {"deepseek/deepseek-chat", "@deepinfra/deepseek-ai/DeepSeek-V3",
+                            "DEEPSEEK-AI/deepseek-v3"}) {
+    test::Json same = get("/v1/catalog/models/" + other);
+    EXPECT_EQ(std::string_view(same["id"]), "deepseek-ai/DeepSeek-V3") << other;
+  }
+  // A gateway's own view keeps its own record and offers.
+  test::Json openrouter = get("/v1/catalog/models/deepseek/deepseek-chat?gateway=openrouter");
+  EXPECT_EQ(std::string_view(openrouter["canonical_id"]), "deepseek-ai/DeepSeek-V3");
+  ASSERT_EQ(openrouter.items("offers").size(), 1u);
+  EXPECT_EQ(std::string_view(openrouter.items("offers")[0]["provider"]), "openrouter");
+}
+
+// The ten cheapest long-context models across gateways: every entry passes the bound, in
+// price order, and the total is what a client counts over the whole merge.
+TEST_F(MergedOffers, CheapestLongContextModelsAcrossGateways) {
+  test::Json all = get("/v1/catalog/models?limit=5000");
+  std::vector<long double> passing;  // their prices
+  int64_t long_context = 0;          // priced or not
+  for (auto m : all.items("data")) {
+    ClientKeys k = keys_of(m);
+    long_context += k.context && *k.context >= 100000;
+    if (k.context && *k.context >= 100000 && k.price) passing.push_back(*k.price);
+  }
+  std::sort(passing.begin(), passing.end());
+  ASSERT_GE(passing.size(), 10u);
+
+  test::Json page = get("/v1/catalog/models?sort=price&min_context=100000&limit=10");
+  EXPECT_EQ(int64_t(page["total"]), long_context);
+  ASSERT_EQ(page.items("data").size(), 10u);
+  for (size_t i = 0; i < 10; ++i) {
+    ClientKeys k = keys_of(page.items("data")[i]);
+    ASSERT_TRUE(k.price && k.context);
+    EXPECT_GE(*k.context, 100000);
+    EXPECT_EQ(*k.price, passing[i]) << i;
+  }
+}
+
+TEST_F(MergedOffers, OfferedByAndMaxPromptPriceFilterTheMerge) {
+  test::Json all = get("/v1/catalog/models?limit=5000");
+  int64_t expected = 0;
+  for (auto m : all.items("data")) {
+    bool deepinfra = false;
+    for (auto o : m["offers"].get_array())
+      deepinfra = deepinfra || std::string_view(o["gateway"]) == "deepinfra";
+    ClientKeys k = keys_of(m);
+    expected += deepinfra && k.price && *k.price <= 0.0000001L;
+  }
+  test::Json page = get("/v1/catalog/models?offered_by=deepinfra&max_prompt_price=1e-7&limit=5000");
+  EXPECT_EQ(int64_t(page["total"]), expected);
+  EXPECT_GT(expected, 0);
+  for (auto m : page.items("data")) EXPECT_LE(*keys_of(m).price, 0.0000001L) << m["id"];
+}
+
+}  // namespace
+}  // namespace gatehouse
