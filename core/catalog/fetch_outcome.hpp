@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gatehouse {
 
@@ -22,10 +23,11 @@ struct FetchOutcome {
   FetchResult result = FetchResult::ok;
   std::shared_ptr<const Catalog> catalog;  // when ok
   std::string detail;                      // why not, in words
+  std::vector<std::string> warnings;       // when ok: what the plugin warned of meanwhile
 
   bool ok() const { return result == FetchResult::ok; }
   static FetchOutcome failed(FetchResult result, std::string detail) {
-    return {result, nullptr, std::move(detail)};
+    return {result, nullptr, std::move(detail), {}};
   }
 };
 

@@ -79,7 +79,7 @@ FetchOutcome Gateway::fetch(const GatewayBinding& binding) {
            binding.plugin.label() +
            (dropped ? ", " + std::to_string(dropped) + " invalid dropped" : "") + " in " +
            std::to_string(clock_.now_unix_ms() - started_ms) + " ms");
-  return {FetchResult::ok, catalog, ""};
+  return {FetchResult::ok, catalog, "", std::move(result.warnings)};
 }
 
 FetchOutcome Gateway::settle(const std::shared_ptr<const GatewayBinding>& binding,
@@ -95,7 +95,7 @@ FetchOutcome Gateway::settle(const std::shared_ptr<const GatewayBinding>& bindin
                                 "the gateway was rebound meanwhile; nothing changed");
   }
   if (outcome.ok())
-    cache_.install(outcome.catalog);
+    cache_.install(outcome.catalog, outcome.warnings);
   else
     cache_.record_failure(outcome.detail);
   return outcome;

@@ -54,7 +54,8 @@ void GatewayCache::put(std::shared_ptr<const Catalog> catalog) {
   publish_(*this, catalog, [&] { catalog_.store(catalog); });
 }
 
-void GatewayCache::install(std::shared_ptr<const Catalog> catalog) {
+void GatewayCache::install(std::shared_ptr<const Catalog> catalog,
+                           std::vector<std::string> warnings) {
   put(catalog);
   try {
     write_snapshot(settings_.dir, gateway_, *catalog);
@@ -63,6 +64,7 @@ void GatewayCache::install(std::shared_ptr<const Catalog> catalog) {
   }
   std::lock_guard lock(error_mutex_);
   last_error_.clear();
+  warnings_ = std::move(warnings);
   consecutive_failures_ = 0;
   next_retry_ms_ = 0;
 }
@@ -115,6 +117,7 @@ GatewayStatus GatewayCache::status(int64_t ttl_s, int64_t now_ms) const {
   {
     std::lock_guard lock(error_mutex_);
     s.last_error = last_error_;
+    s.warnings = warnings_;
     s.last_error_at_ms = last_error_at_ms_;
   }
   s.next_retry_at_ms = next_retry_ms_.load();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace gatehouse {
 
@@ -30,6 +31,9 @@ struct GatewayStatus {
   std::string last_error;     // empty when the last attempt worked
   int64_t last_error_at_ms = 0;
   int64_t next_retry_at_ms = 0;  // 0 = no backoff in force
+  // What the plugin warned of during the fetch of the catalog in force (an enrichment
+  // source that failed while the catalog itself came through, say).
+  std::vector<std::string> warnings;
 };
 
 class GatewayCache {
@@ -56,8 +60,9 @@ class GatewayCache {
   // unlike a retry in a cycle of failures.
   bool fetch_worth_waiting_for() const;
 
-  // Puts a fetched catalog in force, saves it to disk, and ends any backoff.
-  void install(std::shared_ptr<const Catalog> catalog);
+  // Puts a fetched catalog in force, saves it to disk, and ends any backoff. `warnings`:
+  // what the plugin warned of while fetching it.
+  void install(std::shared_ptr<const Catalog> catalog, std::vector<std::string> warnings = {});
   // Keeps the catalog, remembers why, and backs off before the next try.
   void record_failure(std::string error);
   // Forgets the catalog in memory and on disk; the next request fetches again.
@@ -84,6 +89,7 @@ class GatewayCache {
 
   mutable std::mutex error_mutex_;  // guards the three below
   std::string last_error_;
+  std::vector<std::string> warnings_;
   int64_t last_error_at_ms_ = 0;
   int consecutive_failures_ = 0;
 };

@@ -274,6 +274,9 @@ void write_gateway(JsonWriter& json, const Gateway& g, int64_t now_ms) {
   json.key("last_error");
   failed ? json.string(to_valid_utf8(s.last_error)) : json.null();
   json.key("last_error_at").integer_or_null(failed ? seconds(s.last_error_at_ms) : std::nullopt);
+  json.key("warnings").begin_array();
+  for (const std::string& warning : s.warnings) json.string(warning);
+  json.end_array();
   json.key("next_retry_at")
       .integer_or_null(s.next_retry_at_ms > now_ms ? seconds(s.next_retry_at_ms) : std::nullopt);
   json.key("bound_at").integer_or_null(seconds(binding->plugin.bound_at_ms));

@@ -8,9 +8,14 @@
 #include <cctype>
 #include <chrono>
 #include <string_view>
+#include <utility>
+
+#include <gatehouse/text.hpp>
 
 namespace gatehouse {
 namespace {
+
+constexpr size_t max_warnings_kept = 8;
 
 HostServices& self(void* context) { return *static_cast<HostServices*>(context); }
 
@@ -63,9 +68,19 @@ HostServices::HostServices(std::string gateway, PluginOptions options, HostConte
 }
 
 void HostServices::log(void* context, int32_t level, const char* message, size_t size) {
-  std::string line = "[" + self(context).gateway_ + "] ";
+  HostServices& host = self(context);
+  std::string line = "[" + host.gateway_ + "] ";
   line.append(message, size);
   gatehouse::log(level_from_abi(level), line);
+  if (level < GATEHOUSE_LOG_WARN) return;
+  std::lock_guard lock(host.warnings_mutex_);
+  if (host.warnings_.size() < max_warnings_kept)
+    host.warnings_.push_back(to_valid_utf8(one_line_prefix({message, size}, 300)));
+}
+
+std::vector<std::string> HostServices::take_warnings() {
+  std::lock_guard lock(warnings_mutex_);
+  return std::exchange(warnings_, {});
 }
 
 int32_t HostServices::option(void* context, const char* key, size_t key_size,
@@ -93,6 +108,7 @@ int64_t HostServices::now_unix_ms(void* context) {
 }
 
 void HostServices::begin_call() {
+  take_warnings();
   call_started_ms_ = context_.clock->now_unix_ms();
   std::lock_guard lock(origin_mutex_);
   trusted_origin_.clear();

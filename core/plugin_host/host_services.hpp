@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace gatehouse {
 
@@ -42,6 +43,9 @@ class HostServices {
   // elsewhere, say) go without them but Accept. And its requests together have the HTTP
   // client's fetch_timeout: past it, http_get fails, so no upstream keeps a fetch forever.
   void begin_call();
+  // What the plugin logged at WARN or ERROR since begin_call(): what went wrong but did not
+  // fail the call (an enrichment source that was down, say), for /v1/catalog/gateways.
+  std::vector<std::string> take_warnings();
 
  private:
   static void log(void* context, int32_t level, const char* message, size_t size);
@@ -61,6 +65,9 @@ class HostServices {
   gatehouse_host_services table_;
   // The time this call's requests may still take; throws HttpError when none is left.
   std::chrono::milliseconds time_left(uint32_t asked_ms) const;
+
+  std::mutex warnings_mutex_;
+  std::vector<std::string> warnings_;
 
   std::mutex origin_mutex_;
   std::string trusted_origin_;            // empty until the call's first request

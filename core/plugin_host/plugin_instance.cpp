@@ -80,8 +80,8 @@ CallResult PluginInstance::call(const ModelCallback& on_model, Call&& invoke) {
   ErrorBuffer error;
   gatehouse_status status = invoke(sink, error.error);
   if (context.thrown) std::rethrow_exception(context.thrown);
-  if (status == GATEHOUSE_OK) return {};
-  return {status, error.message(status)};
+  if (status == GATEHOUSE_OK) return {GATEHOUSE_OK, "", host_->take_warnings()};
+  return {status, error.message(status), host_->take_warnings()};
 }
 
 CallResult PluginInstance::fetch(const ModelCallback& on_model) {

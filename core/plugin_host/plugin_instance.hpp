@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse {
 
@@ -17,7 +18,8 @@ std::string_view status_name(gatehouse_status status);
 
 struct CallResult {
   gatehouse_status status = GATEHOUSE_OK;
-  std::string message;  // the plugin's, or one the host made up when it gave none
+  std::string message;                // the plugin's, or one the host made up when it gave none
+  std::vector<std::string> warnings;  // what the plugin logged at WARN or above meanwhile
   bool ok() const { return status == GATEHOUSE_OK; }
 };
 

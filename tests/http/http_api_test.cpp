@@ -299,6 +299,7 @@ TEST_F(HttpApi, GatewaysHealthAndMetrics) {
   EXPECT_EQ(int64_t(hug["ttl_s"]), 3600);
   EXPECT_EQ(std::string_view(hug["state"]), "fresh");
   EXPECT_TRUE(hug["last_error"].is_null());
+  EXPECT_EQ(hug["warnings"].get_array().size(), 0u);
   EXPECT_TRUE(hug["next_retry_at"].is_null());
   EXPECT_GT(int64_t(hug["fetched_at"]), 1700000000);
 

@@ -5,7 +5,7 @@
 // fetches to change the "upstream"), `delay_ms` makes fetch slow, `hold_while` names a file
 // whose existence holds each fetch back (a test removes it to let the fetch finish),
 // `log_file` gets one line per fetch (so tests count upstream calls), `throw` = "error" |
-// "std" | "unknown" makes normalize throw that kind.
+// "std" | "unknown" makes normalize throw that kind, `warn` is logged at WARN by each fetch.
 #include <gatehouse/plugin.hpp>
 
 #include <simdjson.h>
@@ -44,7 +44,7 @@ std::vector<std::string_view> strings_field(od::object& o, std::string_view key)
 class FixturePlugin {
  public:
   explicit FixturePlugin(gatehouse::Host host) : host_(host) {
-    host_.require_known_options({"throw", "file", "delay_ms", "log_file", "hold_while"});
+    host_.require_known_options({"throw", "file", "delay_ms", "log_file", "hold_while", "warn"});
     hold_while_ = host_.option_or("hold_while", "");
     throw_ = host_.option_or("throw", "");
     file_ = host_.option_or("file", "");
@@ -56,6 +56,7 @@ class FixturePlugin {
 
   void fetch(gatehouse::ModelSink& sink) {
     if (!log_file_.empty()) std::ofstream(log_file_, std::ios::app) << "fetch\n";
+    if (auto warning = host_.option("warn")) host_.warn(*warning);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
     for (int i = 0; !hold_while_.empty() && std::filesystem::exists(hold_while_) && i < 2000; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
