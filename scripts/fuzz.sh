@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(api config headers hub_normalize portkey_normalize openrouter_normalize
+all=(api config headers hub_normalize hub_router portkey_normalize openrouter_normalize
      openai_compatible_normalize query snapshot)
 seconds=${1:-20}
 if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then

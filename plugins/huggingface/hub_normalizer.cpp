@@ -23,17 +23,7 @@ std::optional<int64_t> total_of(od::value v) {
 }
 
 // {"provider": {"status": "live", ...}} (older) or [{"provider": "x", "status": "live"}].
-void append_providers(od::value v, std::string& out) {
-  auto add = [&out](sv provider, sv status) {
-    out += out.size() > 1 ? ",{\"provider\":" : "{\"provider\":";
-    gatehouse::json::append_string(out, provider);
-    out += ",\"status\":";
-    if (status.data())
-      gatehouse::json::append_string(out, status);
-    else
-      out += "null";
-    out += "}";
-  };
+void read_hub_providers(od::value v, std::vector<HubProvider>& out) {
   od::object by_name;
   od::array list;
   if (gatehouse::found(v.get_object().get(by_name))) {
@@ -48,7 +38,7 @@ void append_providers(od::value v, std::string& out) {
         od::value s;
         if (gatehouse::field_of(details, "status", s)) status = string_or_absent(s);
       }
-      add(name, status);
+      out.push_back({name, status});
     }
   } else if (gatehouse::found(v.get_array().get(list))) {
     for (auto item : list) {
@@ -64,20 +54,28 @@ void append_providers(od::value v, std::string& out) {
         if (key == "provider") provider = string_or_absent(value);
         if (key == "status") status = string_or_absent(value);
       }
-      if (provider.data()) add(provider, status);
+      if (provider.data()) out.push_back({provider, status});
     }
   }
 }
 
-// What one record says, as views into the parser's buffers (valid for this record).
-struct Record {
-  sv id, model_id, author, pipeline_tag, library_name, created_at, last_modified, gate_mode;
-  std::optional<int64_t> downloads, likes, num_parameters, gguf_parameters;
-  bool gated = false;
-  std::optional<bool> is_private;
-};
+// The Hub's providers as huggingface_metrics' inference_providers: [{provider, status}].
+void write_hub_providers(const std::vector<HubProvider>& hub, std::string& out) {
+  out.push_back('[');  // not = "[": GCC 12 -O3 misreads that as an overlapping copy
+  for (const HubProvider& h : hub) {
+    out += out.size() > 1 ? ",{\"provider\":" : "{\"provider\":";
+    gatehouse::json::append_string(out, h.provider);
+    out += ",\"status\":";
+    if (h.status.data())
+      gatehouse::json::append_string(out, h.status);
+    else
+      out += "null";
+    out += "}";
+  }
+  out.push_back(']');
+}
 
-void read_gated(od::value v, Record& r) {
+void read_gated(od::value v, HubRecord& r) {
   bool b;
   if (gatehouse::found(v.get_bool().get(b))) {
     r.gated = b;
@@ -121,25 +119,28 @@ std::optional<int64_t> parse_iso8601(std::string_view t) {
 
 HubNormalizer::HubNormalizer(std::string site_url) : site_url_(std::move(site_url)) {}
 
-size_t HubNormalizer::normalize(sv bytes, sv where, const OnModel& on_model) {
-  return run(bytes, where, false, on_model);
+size_t HubNormalizer::normalize(sv bytes, sv where, const OnModel& on_model,
+                                const RouterCatalog* router) {
+  return run(bytes, where, false, on_model, router);
 }
 
-size_t HubNormalizer::normalize_page(sv bytes, sv where, const OnModel& on_model) {
-  return run(bytes, where, true, on_model);
+size_t HubNormalizer::normalize_page(sv bytes, sv where, const OnModel& on_model,
+                                     const RouterCatalog* router) {
+  return run(bytes, where, true, on_model, router);
 }
 
-size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on_model) {
+size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on_model,
+                          const RouterCatalog* router) {
   size_t emitted = 0;
   reader_.read(bytes, where, "valid JSON", [&](od::document& doc) {
     od::json_type type = doc.type();
     if (type == od::json_type::object && !array_only) {
-      emit_record(doc.get_object(), on_model, emitted);
+      emit_record(doc.get_object(), on_model, router, emitted);
     } else if (type == od::json_type::array) {
       for (od::value item : doc.get_array()) {
         od::object record;
         if (gatehouse::found(item.get_object().get(record)))
-          emit_record(record, on_model, emitted);
+          emit_record(record, on_model, router, emitted);
         else
           ++skipped_;  // not a model record at all
       }
@@ -153,11 +154,9 @@ size_t HubNormalizer::run(sv bytes, sv where, bool array_only, const OnModel& on
   return emitted;
 }
 
-void HubNormalizer::emit_record(od::object record, const OnModel& on_model, size_t& emitted) {
-  Record r;
+void HubNormalizer::read_record(od::object record, HubRecord& r) {
   tags_.clear();
-  providers_.clear();
-  providers_.push_back('[');  // not = "[": GCC 12 -O3 misreads that as an overlapping copy
+  hub_providers_.clear();
   for (auto field : record) {
     sv key = field.unescaped_key();
     od::value v = field.value();
@@ -189,41 +188,54 @@ void HubNormalizer::emit_record(od::object record, const OnModel& on_model, size
     else if (key == "gguf")
       r.gguf_parameters = total_of(v);
     else if (key == "inferenceProviderMapping")
-      append_providers(v, providers_);
+      read_hub_providers(v, hub_providers_);
     else if (key == "tags")
       gatehouse::append_strings(v, tags_);
   }
   if (r.id.empty()) r.id = r.model_id;
-  if (r.id.empty()) {
-    ++skipped_;  // nothing to name it by
-    return;
-  }
-  url_ = site_url_ + "/" + std::string(r.id);
-  std::optional<int64_t> parameters = r.num_parameters ? r.num_parameters : r.gguf_parameters;
-  providers_ += "]";
+}
 
+const std::string& HubNormalizer::metrics_of(const HubRecord& r,
+                                             const std::vector<RouterProvider>* served) {
+  providers_.clear();
+  served ? write_inference_providers(*served, hub_providers_, providers_)
+         : write_hub_providers(hub_providers_, providers_);
   metrics_.reset();
   metrics_.integer("downloads", r.downloads)
       .integer("likes", r.likes)
       .string_or_null("pipeline_tag", r.pipeline_tag)
-      .integer("num_parameters", parameters)
+      .integer("num_parameters", r.num_parameters ? r.num_parameters : r.gguf_parameters)
       .boolean("gated", r.gated)
       .string_or_null("gate_mode", r.gate_mode.empty() ? sv() : r.gate_mode);
   if (r.is_private)
     metrics_.boolean("private", *r.is_private);
   else
     metrics_.null("private");
-  metrics_.string_or_null("last_modified", r.last_modified)
+  return metrics_.string_or_null("last_modified", r.last_modified)
       .string_or_null("created_at", r.created_at)
       .string_or_null("author", r.author)
       .string_or_null("library_name", r.library_name)
       .string("url", url_)
       .strings("tags", tags_)
-      .raw("inference_providers", providers_);
+      .raw("inference_providers", providers_)
+      .finish();
+}
+
+void HubNormalizer::emit_record(od::object record, const OnModel& on_model,
+                                const RouterCatalog* router, size_t& emitted) {
+  HubRecord r;
+  read_record(record, r);
+  if (r.id.empty()) {
+    ++skipped_;  // nothing to name it by
+    return;
+  }
+  url_ = site_url_ + "/" + std::string(r.id);
+  const std::vector<RouterProvider>* served = router ? router->find(r.id) : nullptr;
 
   Modalities modalities = modalities_of(r.pipeline_tag);
   gatehouse::Model m;
   m.id = r.id;
+  m.canonical_id = r.id;       // a Hub repo id is the canonical id itself
   m.provider_slug = r.author;  // absent: the host takes the id's owner part
   m.provider_site_url = url_;
   m.created = r.created_at.data() ? parse_iso8601(r.created_at) : std::nullopt;
@@ -233,7 +245,8 @@ void HubNormalizer::emit_record(od::object record, const OnModel& on_model, size
   m.input_modalities = modalities.inputs;
   m.output_modalities = modalities.outputs;
   m.metrics_key = "huggingface_metrics";
-  m.metrics_json = metrics_.finish();
+  m.metrics_json = metrics_of(r, served);
+  if (served) offers_.apply(m, *served);
   on_model(m);
   ++emitted;
 }

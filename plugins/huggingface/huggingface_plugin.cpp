@@ -1,11 +1,15 @@
 // The Hugging Face Hub as a gateway: walks GET {base_url}/api/models by its Link cursor,
-// once per sort, merges the walks by id, and adds the essential models the lists lack.
+// once per sort, merges the walks by id, and adds the essential models the lists lack. The
+// Inference Providers router's list (GET {router_url}/v1/models) adds who serves each model,
+// at what price; without it the Hub's models still come, without offers.
 #include "hub_normalizer.hpp"
 #include "hub_query.hpp"
+#include "router_catalog.hpp"
 
 #include <gatehouse/plugin.hpp>
 
 #include <charconv>
+#include <optional>
 #include <unordered_set>
 
 namespace gatehouse::huggingface {
@@ -28,6 +32,7 @@ class HuggingFacePlugin {
   explicit HuggingFacePlugin(gatehouse::Host host)
       : host_(checked(host)),
         base_url_(host.url_option("base_url", "https://huggingface.co")),
+        router_url_(router_url_of(host)),
         normalizer_(base_url_) {
     sorts_ = gatehouse::split_list(host_.option_or("sorts", "likes,downloads"));
     if (sorts_.empty())
@@ -55,9 +60,11 @@ class HuggingFacePlugin {
 
   void fetch(gatehouse::ModelSink& sink) {
     std::unordered_set<std::string> seen;
+    router_.reset();  // asked afresh each fetch, at its first page
     for (const std::string& sort : sorts_) walk(sort, seen, sink);
     for (const std::string& id : essential_)
       if (!seen.count(gatehouse::ascii_lower(id))) fetch_essential(id, seen, sink);
+    router_.reset();
   }
 
   void normalize(std::string_view bytes, gatehouse::ModelSink& sink) {
@@ -67,10 +74,17 @@ class HuggingFacePlugin {
  private:
   // A typo in an option name is the first thing to report.
   static gatehouse::Host checked(gatehouse::Host host) {
-    host.require_known_options({"base_url", "inference_provider", "pipeline_tag", "search",
-                                "author", "filter", "sorts", "page_size", "max_models", "max_pages",
-                                "token_env", "essential_models", "mode"});
+    host.require_known_options({"base_url", "router_url", "inference_provider", "pipeline_tag",
+                                "search", "author", "filter", "sorts", "page_size", "max_models",
+                                "max_pages", "token_env", "essential_models", "mode"});
     return host;
+  }
+
+  // "" turns the router off; anything else must be an http(s) URL like base_url.
+  static std::string router_url_of(const gatehouse::Host& host) {
+    std::optional<std::string_view> set = host.option("router_url");
+    if (set && set->empty()) return "";
+    return host.url_option("router_url", "https://router.huggingface.co");
   }
 
   std::vector<std::pair<std::string, std::string>> fields() const {
@@ -118,22 +132,62 @@ class HuggingFacePlugin {
   }
 
   // One list page: its models go to the sink (each id once, at most max_models per walk).
-  // Returns the next page's URL ("" at the end) and how many models the page held.
+  // Returns the next page's URL ("" at the end) and how many models the page held. The page
+  // is read before the router is asked (router_catalog() says why), so it is kept a moment.
   std::pair<std::string, size_t> read_page(const std::string& url, size_t& walked,
                                            std::unordered_set<std::string>& seen,
                                            gatehouse::ModelSink& sink) {
-    std::string next;
-    size_t models = 0;
+    std::string body, next;
     host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
       if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
-      models = normalizer_.normalize_page(r.body, url, [&](const gatehouse::Model& m) {
-        if (walked >= max_models_) return;
-        ++walked;
-        if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
-      });
+      body = r.body;
       next = next_link(r.header("Link").value_or(""), r.url);
     });
+    const RouterCatalog* router = router_catalog();
+    size_t models = normalizer_.normalize_page(
+        body, url,
+        [&](const gatehouse::Model& m) {
+          if (walked >= max_models_) return;
+          ++walked;
+          if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
+        },
+        router);
     return {next, models};
+  }
+
+  // Who serves which model, asked once per fetch; nullptr when router_url is "". It is
+  // asked after the fetch's first Hub page has answered: the host sends the plugin's
+  // headers (the token) only to the origin of a fetch's first request, and the Hub's
+  // requests need it most (private and gated models, rate limits). The router gets the
+  // same headers; on another origin the host sends them without the token.
+  const RouterCatalog* router_catalog() {
+    if (router_url_.empty()) return nullptr;
+    if (!router_) router_ = read_router();
+    return &*router_;
+  }
+
+  // A router that fails (no answer, not 2xx, bytes that are not its list) costs the models
+  // their offers, not the fetch: it is a warning, and the catalog is empty.
+  RouterCatalog read_router() {
+    std::string url = router_url_ + "/v1/models";
+    try {
+      RouterCatalog catalog;
+      host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
+        if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
+        catalog = router_reader_.read(r.body, url);
+      });
+      std::string summary = "router: " + std::to_string(catalog.models.size()) + " models served";
+      if (catalog.left_out == 0)
+        host_.info(summary);
+      else
+        host_.warn(summary + "; " + std::to_string(catalog.left_out) +
+                   " entries left out (no usable id or provider name, repeated, or past a cap)");
+      return catalog;
+    } catch (const gatehouse::Error& e) {
+      if (e.status() == GATEHOUSE_ERR_STOPPED) throw;
+      host_.warn("router: " + std::string(e.what()) + "; the models go without offers");
+      return {};
+    }
   }
 
   // An essential model the lists lacked, by its own URL. Its absence is logged, not fatal.
@@ -143,12 +197,16 @@ class HuggingFacePlugin {
     for (std::string_view part : split_by_slash(id)) path += percent_encode(part) + "/";
     path.pop_back();
     std::string url = make_url(base_url_, path, fields());
+    const RouterCatalog* router = router_catalog();
     try {
       host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
         if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
-        normalizer_.normalize(r.body, url, [&](const gatehouse::Model& m) {
-          if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
-        });
+        normalizer_.normalize(
+            r.body, url,
+            [&](const gatehouse::Model& m) {
+              if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
+            },
+            router);
       });
     } catch (const gatehouse::Error& e) {
       if (e.status() == GATEHOUSE_ERR_STOPPED) throw;
@@ -167,8 +225,10 @@ class HuggingFacePlugin {
   }
 
   gatehouse::Host host_;
-  std::string base_url_;
+  std::string base_url_, router_url_;  // router_url_ "" = no router
   HubNormalizer normalizer_;
+  RouterCatalogReader router_reader_;
+  std::optional<RouterCatalog> router_;  // this fetch's, once asked
   std::vector<std::string> sorts_, essential_;
   std::vector<std::pair<std::string, std::string>> filters_;
   size_t page_size_ = 1000, max_models_ = 5000, max_pages_ = 1000;
@@ -179,5 +239,6 @@ class HuggingFacePlugin {
 }  // namespace
 }  // namespace gatehouse::huggingface
 
-GATEHOUSE_PLUGIN(gatehouse::huggingface::HuggingFacePlugin, "huggingface", "1.0.0",
-                 "Hugging Face Hub models, walked by cursor across sorts")
+GATEHOUSE_PLUGIN(gatehouse::huggingface::HuggingFacePlugin, "huggingface", "1.1.0",
+                 "Hugging Face Hub models, walked by cursor across sorts, with the Inference "
+                 "Providers router's offers")

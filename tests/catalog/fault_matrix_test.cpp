@@ -80,7 +80,10 @@ class FaultMatrix : public ::testing::Test {
     GatewayConfig hug;
     hug.name = "hug";
     hug.plugin = test::built_plugin("huggingface").string();
-    hug.options = {{"base_url", upstream_.url()}, {"essential_models", ""}, {"sorts", "likes"}};
+    hug.options = {{"base_url", upstream_.url()},
+                   {"essential_models", ""},
+                   {"sorts", "likes"},
+                   {"router_url", ""}};
     c.gateways.push_back(hug);
     return c;
   }

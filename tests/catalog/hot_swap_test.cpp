@@ -62,11 +62,14 @@ class HotSwap : public ::testing::Test {
     return c;
   }
   PluginOptions hub_options() const {
-    return {{"base_url", hub_.url()}, {"essential_models", ""}, {"sorts", "downloads"}};
+    return {{"base_url", hub_.url()},
+            {"essential_models", ""},
+            {"sorts", "downloads"},
+            {"router_url", ""}};
   }
   std::string to_hub_body() const {
     return R"({"plugin": "huggingface", "options": {"base_url": ")" + hub_.url() +
-           R"(", "essential_models": "", "sorts": ["downloads"]}})";
+           R"(", "essential_models": "", "sorts": ["downloads"], "router_url": ""}})";
   }
   std::string to_portkey_body() const {
     return R"({"plugin": "portkey", "options": {"base_url": ")" + portkey_.url() +
@@ -126,7 +129,7 @@ TEST_F(HotSwap, RollbackToPortkeyPatternsAndForwardAgain) {
   auto back = put_plugin(server, to_portkey_body());
   ASSERT_EQ(back.status, 200u) << back.body;
   Json swap(back.body);
-  EXPECT_EQ(std::string_view(swap["from"]), "huggingface 1.0.0");
+  EXPECT_EQ(std::string_view(swap["from"]), "huggingface 1.1.0");
   EXPECT_EQ(std::string_view(swap["to"]), "portkey 1.0.0");
   EXPECT_EQ(std::string_view(swap["outcome"]), "ok");
   EXPECT_EQ(int64_t(swap["models"]), 2);
@@ -148,7 +151,7 @@ TEST_F(HotSwap, RollbackToPortkeyPatternsAndForwardAgain) {
   auto swaps = hug["swaps"].get_array().value();
   ASSERT_EQ(swaps.size(), 2u);
   EXPECT_EQ(std::string_view(swaps.at(0)["to"]), "portkey 1.0.0");
-  EXPECT_EQ(std::string_view(swaps.at(1)["to"]), "huggingface 1.0.0");
+  EXPECT_EQ(std::string_view(swaps.at(1)["to"]), "huggingface 1.1.0");
   EXPECT_EQ(std::string_view(swaps.at(1)["outcome"]), "ok");
 }
 

@@ -52,7 +52,8 @@ TEST(MergedView, OnceAGatewayAnswersItsCatalogAllIncludesIt) {
   hug.options = {{"base_url", hub.url()},
                  {"sorts", "downloads"},
                  {"essential_models", ""},
-                 {"inference_provider", ""}};
+                 {"inference_provider", ""},
+                 {"router_url", ""}};
   config.gateways.push_back(hug);
   test::TestServer server(config, {}, "token");
   for (int round = 0; round < 3; ++round) {

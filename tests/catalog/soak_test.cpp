@@ -168,11 +168,11 @@ TEST(Soak, EveryRouteAnswersWholeWhileEverythingChanges) {
        std::chrono::steady_clock::now() < until;) {
     switch (rng() % 5) {
       case 0: {  // the rollback and the roll-forward
-        std::string body = rolled_back
-                               ? R"({"plugin": "huggingface", "options": {"base_url": ")" +
-                                     hub.url() + R"(", "essential_models": "", "sorts": "likes"}})"
-                               : R"({"plugin": "portkey", "options": {"base_url": ")" +
-                                     portkey.url() + R"(", "patterns": ["llava-hf", "hf/"]}})";
+        std::string body =
+            rolled_back ? R"({"plugin": "huggingface", "options": {"base_url": ")" + hub.url() +
+                              R"(", "essential_models": "", "sorts": "likes", "router_url": ""}})"
+                        : R"({"plugin": "portkey", "options": {"base_url": ")" + portkey.url() +
+                              R"(", "patterns": ["llava-hf", "hf/"]}})";
         if (admin("PUT", "/admin/gateways/hug/plugin", body) == 200) rolled_back = !rolled_back;
         ++actions["rebind"];
         break;

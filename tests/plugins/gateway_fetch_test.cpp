@@ -224,7 +224,8 @@ TEST(FourGateways, ServesEachAndTheirMergeWithEveryPriceDecimalOrNull) {
   Config config;
   config.cache.dir = dir.path();
   config.gateways = {
-      gateway("hug", "huggingface", {{"base_url", hub.url()}, {"essential_models", ""}}),
+      gateway("hug", "huggingface",
+              {{"base_url", hub.url()}, {"essential_models", ""}, {"router_url", ""}}),
       gateway("portkey", "portkey", {{"base_url", portkey.url()}}),
       gateway("openrouter", "openrouter", {{"base_url", openrouter.url()}}),
       gateway("deepinfra", "openai_compatible",
