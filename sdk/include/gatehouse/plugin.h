@@ -166,7 +166,7 @@ typedef struct gatehouse_offer {
   gatehouse_str pricing_completion; /* decimal text, USD per token; absent = null (unknown) */
   int64_t context_length;           /* tokens; GATEHOUSE_UNKNOWN_INT = null */
   int64_t max_output_tokens;        /* tokens; GATEHOUSE_UNKNOWN_INT = null */
-  gatehouse_str status; /* e.g. "live", "staging"; absent = the upstream does not say */
+  gatehouse_str status;             /* e.g. "live", "staging"; absent = the upstream does not say */
 } gatehouse_offer;
 
 /* One model, as a plugin hands it to the host. Every view in it is plugin-owned and
@@ -194,7 +194,8 @@ typedef struct gatehouse_model {
   gatehouse_str metrics_key;        /* e.g. "huggingface_metrics"; absent = no metrics */
   gatehouse_str metrics_json;       /* a JSON object's text, spliced in under metrics_key */
   /* ABI 1.1; the host reads these only when struct_size covers them. */
-  gatehouse_str canonical_id; /* the Hugging Face repo id, when the plugin knows it; absent = none */
+  gatehouse_str
+      canonical_id; /* the Hugging Face repo id, when the plugin knows it; absent = none */
   /* offer_count offers, each offer_stride bytes from the previous one (the plugin's
    * sizeof(gatehouse_offer), so a later minor may append fields); plugin-owned, valid
    * during emit. */
