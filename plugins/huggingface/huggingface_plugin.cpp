@@ -158,8 +158,8 @@ class HuggingFacePlugin {
   // Who serves which model, asked once per fetch; nullptr when router_url is "". It is
   // asked after the fetch's first Hub page has answered: the host sends the plugin's
   // headers (the token) only to the origin of a fetch's first request, and the Hub's
-  // requests need it most (private and gated models, rate limits). The router gets the
-  // same headers; on another origin the host sends them without the token.
+  // requests need it most (private and gated models, rate limits). The router's list is
+  // public: on the Hub's origin it gets the token too, elsewhere it is asked without.
   const RouterCatalog* router_catalog() {
     if (router_url_.empty()) return nullptr;
     if (!router_) router_ = read_router();
@@ -172,10 +172,13 @@ class HuggingFacePlugin {
     std::string url = router_url_ + "/v1/models";
     try {
       RouterCatalog catalog;
-      host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
-        if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
-        catalog = router_reader_.read(r.body, url);
-      });
+      bool same_origin = gatehouse::origin_of(router_url_) == gatehouse::origin_of(base_url_);
+      std::vector<gatehouse::HttpHeader> public_headers{{"Accept", "application/json"}};
+      host_.http_get(url, same_origin ? headers() : public_headers,
+                     [&](const gatehouse::HttpResponse& r) {
+                       if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
+                       catalog = router_reader_.read(r.body, url);
+                     });
       std::string summary = "router: " + std::to_string(catalog.models.size()) + " models served";
       if (catalog.left_out == 0)
         host_.info(summary);

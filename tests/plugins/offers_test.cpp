@@ -1,7 +1,8 @@
-// One model, every gateway that routes it: the Hub, Portkey, OpenRouter and DeepInfra served
-// side by side from their recordings (fake upstreams on 127.0.0.1), and the merged view's
-// entries, offers and offer filters checked against what a client computes from the
-// gateways' own answers.
+// One model, every gateway that routes it: the Hub (with its Inference Providers router),
+// Portkey, OpenRouter and DeepInfra served side by side from their recordings (fake
+// upstreams on 127.0.0.1; the router's answer is hand-made, see tests/fixtures/PROVENANCE.md),
+// and the merged view's entries, offers and offer filters checked against what a client
+// computes from the gateways' own answers.
 #include "app/config.hpp"
 #include "harness/fake_upstream.hpp"
 #include "harness/json.hpp"
@@ -93,7 +94,8 @@ class MergedOffers : public ::testing::Test {
         {"hug", hub_list_100()},
         {"portkey", test::read_bytes(test::fixture("portkey/models.json"))},
         {"openrouter", test::read_bytes(test::fixture("openrouter/models_414.json"))},
-        {"deepinfra", test::read_bytes(test::fixture("openai_compatible/deepinfra_154.json"))}};
+        {"deepinfra", test::read_bytes(test::fixture("openai_compatible/deepinfra_154.json"))},
+        {"router", test::read_bytes(test::fixture("huggingface/router_v1_models_handmade.json"))}};
     for (const auto& [name, body] : *bodies_)
       upstreams_[name] = new FakeUpstream([body = &body](const SeenRequest&) {
         return CannedReply{200, {}, *body};
@@ -104,7 +106,9 @@ class MergedOffers : public ::testing::Test {
     config.cache.dir = dir_->path();
     config.gateways = {
         gateway("hug", "huggingface",
-                {{"base_url", upstreams_["hug"]->url()}, {"essential_models", ""}}),
+                {{"base_url", upstreams_["hug"]->url()},
+                 {"router_url", upstreams_["router"]->url()},
+                 {"essential_models", ""}}),
         gateway("portkey", "portkey", {{"base_url", upstreams_["portkey"]->url()}}),
         gateway("openrouter", "openrouter", {{"base_url", upstreams_["openrouter"]->url()}}),
         gateway("deepinfra", "openai_compatible",
@@ -186,9 +190,12 @@ TEST_F(MergedOffers, AModelListsEveryGatewaysOffersCheapestFirst) {
     }
     if (p) previous = p;
   }
-  EXPECT_TRUE(gateways.count("portkey") && gateways.count("openrouter") &&
-              gateways.count("deepinfra"))
+  EXPECT_EQ(gateways, (std::set<std::string>{"hug", "portkey", "openrouter", "deepinfra"}))
       << v3.root();
+  // The Hub's record, enriched by the router: the cheapest live provider's price, the
+  // largest live window.
+  EXPECT_EQ(std::string_view(v3["pricing"]["prompt"]), "0.0000004");
+  EXPECT_EQ(int64_t(v3["context_length"]), 131072);
   EXPECT_TRUE(null_seen) << "Portkey's offer has no price";
   EXPECT_TRUE(previous) << "DeepInfra's and OpenRouter's have one";
 
