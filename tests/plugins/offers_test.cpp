@@ -95,7 +95,8 @@ class MergedOffers : public ::testing::Test {
         {"portkey", test::read_bytes(test::fixture("portkey/models.json"))},
         {"openrouter", test::read_bytes(test::fixture("openrouter/models_414.json"))},
         {"deepinfra", test::read_bytes(test::fixture("openai_compatible/deepinfra_154.json"))},
-        {"router", test::read_bytes(test::fixture("huggingface/router_v1_models_handmade.json"))}};
+        {"router", test::read_bytes(test::fixture("huggingface/router_v1_models_handmade.json"))},
+        {"legacy", "deepseek-ai/DeepSeek-V3\nlegacy/only-here\n"}};
     for (const auto& [name, body] : *bodies_)
       upstreams_[name] = new FakeUpstream([body = &body](const SeenRequest&) {
         return CannedReply{200, {}, *body};
@@ -115,7 +116,10 @@ class MergedOffers : public ::testing::Test {
                 {{"base_url", upstreams_["deepinfra"]->url()},
                  {"path", "/v1/openai/models"},
                  {"provider", "deepinfra"}}),
+        // A plugin built against the ABI 1.0 header (no canonical ids, no offers).
+        gateway("legacy", "", {{"url", upstreams_["legacy"]->url()}}),
     };
+    config.gateways.back().plugin = test::test_plugin("c_sample_v1_0").string();
     server_ = new test::TestServer(config);
   }
   static void TearDownTestSuite() {
@@ -154,7 +158,7 @@ TEST_F(MergedOffers, TheMergeHasOneEntryPerModelAcrossGateways) {
     return k;
   };
   std::vector<std::string> record_ids;
-  for (std::string gw : {"hug", "portkey", "openrouter", "deepinfra"}) {
+  for (std::string gw : {"hug", "portkey", "openrouter", "deepinfra", "legacy"}) {
     test::Json all = get("/v1/catalog/models?gateway=" + gw + "&limit=5000");
     for (auto m : all.items("data")) {
       std::string id = ascii_lower(std::string_view(m["id"].get_string().value()));
@@ -210,6 +214,27 @@ TEST_F(MergedOffers, AModelListsEveryGatewaysOffersCheapestFirst) {
   EXPECT_EQ(std::string_view(openrouter["canonical_id"]), "deepseek-ai/DeepSeek-V3");
   ASSERT_EQ(openrouter.items("offers").size(), 1u);
   EXPECT_EQ(std::string_view(openrouter.items("offers")[0]["provider"]), "openrouter");
+}
+
+TEST_F(MergedOffers, AnAbi10PluginIsServedBesideAbi11Ones) {
+  test::Json gateways = get("/v1/catalog/gateways");
+  std::map<std::string, std::string> abi;
+  for (auto g : gateways.items("data"))
+    abi[std::string(std::string_view(g["name"]))] = std::string_view(g["plugin"]["abi"]);
+  EXPECT_EQ(abi["legacy"], "1.0");
+  EXPECT_EQ(abi["hug"], "1.1");
+  test::Json legacy = get("/v1/catalog/models?gateway=legacy");
+  ASSERT_EQ(legacy.ids(),
+            (std::vector<std::string>{"deepseek-ai/DeepSeek-V3", "legacy/only-here"}));
+  for (auto m : legacy.items("data")) {
+    EXPECT_TRUE(m["canonical_id"].is_null());
+    EXPECT_EQ(m["offers"].get_array().size(), 0u);
+  }
+  // In the merge it joins the model by its id, and is its own entry otherwise.
+  EXPECT_EQ(std::string_view(get("/v1/catalog/models/legacy/only-here")["source_gateway"]),
+            "legacy");
+  EXPECT_EQ(std::string_view(get("/v1/catalog/models/deepseek-ai/DeepSeek-V3")["source_gateway"]),
+            "hug");
 }
 
 // The ten cheapest long-context models across gateways: every entry passes the bound, in
