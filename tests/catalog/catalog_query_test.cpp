@@ -1,7 +1,7 @@
 // The indexed query gives exactly the answer of a plain scan (scan_query: every model in
-// the query's order, each checked): the same models in the same
-// order and the same total, on random filters over the recorded catalogs (the Hub's 2,817
-// models, Portkey's and OpenRouter's merged behind them).
+// the query's order, each checked): the same models in the same order and the same total,
+// on random filters over the merge of the recorded catalogs (the Hub's 2,817 models, then
+// Portkey's, OpenRouter's and DeepInfra's, with their offers).
 #include "catalog/catalog_query.hpp"
 #include "catalog/catalog.hpp"
 #include "harness/plugin_run.hpp"
@@ -16,8 +16,10 @@
 namespace gatehouse {
 namespace {
 
-ModelRecords recorded(const std::string& plugin, const std::string& fixture) {
-  PluginInstance p(load_plugin(test::built_plugin(plugin)), plugin, {}, HostContext{});
+ModelRecords recorded(const std::string& plugin, const std::string& fixture,
+                      PluginOptions options = {}) {
+  PluginInstance p(load_plugin(test::built_plugin(plugin)), plugin, std::move(options),
+                   HostContext{});
   auto e = test::normalize(p, test::read_bytes(test::fixture(fixture)));
   EXPECT_TRUE(e.result.ok()) << e.result.message;
   ModelRecords out;
@@ -26,16 +28,19 @@ ModelRecords recorded(const std::string& plugin, const std::string& fixture) {
 }
 
 const Catalog& catalog() {
-  static const Catalog c = [] {
-    ModelRecords all = recorded("huggingface", "huggingface/list_2817.json");
-    for (auto& [plugin, fixture] : {std::pair{"portkey", "portkey/models.json"},
-                                    std::pair{"openrouter", "openrouter/models_414.json"}}) {
-      ModelRecords more = recorded(plugin, fixture);
-      all.insert(all.end(), more.begin(), more.end());
-    }
-    return Catalog(std::move(all), 1);
+  static const std::shared_ptr<const Catalog> c = [] {
+    std::vector<NamedCatalog> gateways;
+    for (auto& [plugin, fixture] : {std::pair{"huggingface", "huggingface/list_2817.json"},
+                                    std::pair{"portkey", "portkey/models.json"},
+                                    std::pair{"openrouter", "openrouter/models_414.json"}})
+      gateways.emplace_back(plugin, std::make_shared<const Catalog>(recorded(plugin, fixture), 1));
+    ModelRecords deepinfra = recorded("openai_compatible", "openai_compatible/deepinfra_154.json",
+                                      {{"base_url", "https://api.deepinfra.com"}});
+    gateways.emplace_back("openai_compatible",
+                          std::make_shared<const Catalog>(std::move(deepinfra), 1));
+    return merge_catalogs(gateways);
   }();
-  return c;
+  return *c;
 }
 
 std::vector<std::string> ids(const Page& p) {
@@ -49,6 +54,9 @@ void expect_same(const ModelQuery& q) {
   std::string what = "provider=" + q.provider + " pipeline_tag=" + q.pipeline_tag + " q=" + q.q +
                      " sort=" + (q.sort ? std::string(sort_key_names[size_t(*q.sort)]) : "-") +
                      (q.descending ? " desc" : "") + " offset=" + std::to_string(q.offset) +
+                     " offered_by=" + q.offered_by +
+                     " max_price=" + (q.max_price ? std::to_string(*q.max_price) : "-") +
+                     " min_context=" + (q.min_context ? std::to_string(*q.min_context) : "-") +
                      " limit=" + (q.limit ? std::to_string(*q.limit) : "-");
   ASSERT_EQ(indexed.total, plain.total) << what;
   ASSERT_EQ(ids(indexed), ids(plain)) << what;
@@ -57,11 +65,17 @@ void expect_same(const ModelQuery& q) {
 // Values the catalog has (and some it has not): a random query draws from them.
 struct Vocabulary {
   std::vector<std::string> providers, tags, texts;
+  std::vector<std::string> gateways = {"huggingface", "portkey", "openrouter", "openai_compatible",
+                                       "no-such-gateway"};
+  std::vector<int64_t> prices = {0, INT64_MAX}, contexts = {0, INT64_MAX};
 };
 
 Vocabulary vocabulary(std::mt19937& rng) {
   Vocabulary v{{"no-such-provider"}, {"no-such-tag"}, {"zzzq", "\xc3\xa9", "-", "ü", "/"}};
   for (const auto& m : catalog().models()) {
+    if (m->price != GATEHOUSE_UNKNOWN_INT) v.prices.push_back(m->price + int64_t(rng() % 3) - 1);
+    if (m->context != GATEHOUSE_UNKNOWN_INT)
+      v.contexts.push_back(m->context + int64_t(rng() % 3) - 1);
     if (!m->lower_provider.empty()) v.providers.push_back(m->lower_provider);
     if (!m->pipeline_tag.empty()) v.tags.push_back(m->pipeline_tag);
     const std::string& text = rng() % 2 ? m->lower_id : m->lower_name;
@@ -81,6 +95,9 @@ TEST(CatalogQuery, IndexedAnswersEqualAPlainScanOnRandomQueries) {
     if (rng() % 3 == 0) q.provider = pick(v.providers);
     if (rng() % 3 == 0) q.pipeline_tag = pick(v.tags);
     if (rng() % 2 == 0) q.q = pick(v.texts);
+    if (rng() % 4 == 0) q.offered_by = pick(v.gateways);
+    if (rng() % 4 == 0) q.max_price = v.prices[rng() % v.prices.size()];
+    if (rng() % 4 == 0) q.min_context = v.contexts[rng() % v.contexts.size()];
     if (rng() % 4 != 0) q.sort = static_cast<SortKey>(rng() % sort_key_count);
     q.descending = rng() % 2;
     q.offset = rng() % 4 == 0 ? rng() % 4000 : rng() % 30;
@@ -141,6 +158,27 @@ TEST(CatalogQuery, EveryOrderIsTheStableSortOfItsKey) {
     records.push_back(std::make_shared<const ModelRecord>(make_model_record(m, "g")));
   }
   expect_orders_are_stable_sorts(Catalog(std::move(records), 1));
+}
+
+TEST(CatalogQuery, OfferFiltersAlone) {
+  for (std::optional<SortKey> sort : {std::optional<SortKey>(), std::optional(SortKey::price),
+                                      std::optional(SortKey::context_length),
+                                      std::optional(SortKey::likes)})
+    for (bool descending : {false, true}) {
+      ModelQuery q;
+      q.sort = sort;
+      q.descending = descending;
+      q.limit = 20;
+      q.max_price = 100'000'000;  // 1e-7 USD per token
+      expect_same(q);
+      q.max_price.reset();
+      q.min_context = 100'000;
+      expect_same(q);
+      q.offered_by = "openrouter";
+      expect_same(q);
+      q.min_context.reset();
+      expect_same(q);
+    }
 }
 
 TEST(CatalogQuery, ASearchFindsWhatItShould) {
