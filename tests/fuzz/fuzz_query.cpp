@@ -14,25 +14,46 @@ namespace {
 
 using namespace gatehouse;
 
+// Two gateways' models, some with offers (priced, unpriced, live or not), merged: every
+// filter and order has something to find.
+ModelRecords gateway_records(const std::string& gateway, int from, int to) {
+  ModelRecords records;
+  for (int i = from; i < to; ++i) {
+    std::string id = (i % 2 ? "Meta/Llama-" : "qwen/QwQ_") + std::to_string(i);
+    std::string tag = i % 3 ? "text-generation" : "";
+    std::string price = "0.00000" + std::to_string(i % 7), provider = "p" + std::to_string(i % 3);
+    gatehouse_offer offer{sizeof offer,
+                          {provider.data(), provider.size()},
+                          {id.data(), id.size()},
+                          {i % 4 ? price.data() : nullptr, price.size()},
+                          {},
+                          1000L * (i % 9),
+                          GATEHOUSE_UNKNOWN_INT,
+                          {i % 5 ? nullptr : "staging", 7}};
+    gatehouse_model m{};
+    m.struct_size = sizeof m;
+    m.id = {id.data(), id.size()};
+    m.created = i % 5 ? 1700000000 - i : GATEHOUSE_UNKNOWN_INT;
+    m.context_length = i % 6 ? GATEHOUSE_UNKNOWN_INT : 4096;
+    m.downloads = (i * 7919) % 101;
+    m.likes = i % 4 ? i : GATEHOUSE_UNKNOWN_INT;
+    m.pipeline_tag = {tag.empty() ? nullptr : tag.data(), tag.size()};
+    m.offers = &offer;
+    m.offer_count = i % 3 ? 1 : 0;
+    m.offer_stride = sizeof offer;
+    records.push_back(std::make_shared<const ModelRecord>(make_model_record(m, gateway)));
+  }
+  return records;
+}
+
 const Catalog& catalog() {
-  static const Catalog built = [] {
-    ModelRecords records;
-    for (int i = 0; i < 40; ++i) {
-      std::string id = (i % 2 ? "Meta/Llama-" : "qwen/QwQ_") + std::to_string(i);
-      std::string tag = i % 3 ? "text-generation" : "";
-      gatehouse_model m{};
-      m.struct_size = sizeof m;
-      m.id = {id.data(), id.size()};
-      m.created = i % 5 ? 1700000000 - i : GATEHOUSE_UNKNOWN_INT;
-      m.context_length = GATEHOUSE_UNKNOWN_INT;
-      m.downloads = (i * 7919) % 101;
-      m.likes = i % 4 ? i : GATEHOUSE_UNKNOWN_INT;
-      m.pipeline_tag = {tag.empty() ? nullptr : tag.data(), tag.size()};
-      records.push_back(std::make_shared<const ModelRecord>(make_model_record(m, "hug")));
-    }
-    return Catalog(std::move(records), 1700000000000);
+  static const std::shared_ptr<const Catalog> built = [] {
+    std::vector<NamedCatalog> gateways{
+        {"hug", std::make_shared<const Catalog>(gateway_records("hug", 0, 40), 1700000000000)},
+        {"or", std::make_shared<const Catalog>(gateway_records("or", 30, 50), 1700000000000)}};
+    return merge_catalogs(gateways);
   }();
-  return built;
+  return *built;
 }
 
 }  // namespace
