@@ -135,5 +135,5 @@ class OpenAiCompatiblePlugin {
 }  // namespace
 }  // namespace gatehouse::openai_compatible
 
-GATEHOUSE_PLUGIN(gatehouse::openai_compatible::OpenAiCompatiblePlugin, "openai_compatible", "1.0.0",
+GATEHOUSE_PLUGIN(gatehouse::openai_compatible::OpenAiCompatiblePlugin, "openai_compatible", "1.1.0",
                  "Any OpenAI-compatible /v1/models endpoint (or Ollama's /api/tags)")

@@ -93,5 +93,5 @@ class OpenRouterPlugin {
 }  // namespace
 }  // namespace gatehouse::openrouter
 
-GATEHOUSE_PLUGIN(gatehouse::openrouter::OpenRouterPlugin, "openrouter", "1.0.0",
+GATEHOUSE_PLUGIN(gatehouse::openrouter::OpenRouterPlugin, "openrouter", "1.1.0",
                  "OpenRouter's models, with prices in USD per token")

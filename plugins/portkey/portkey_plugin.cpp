@@ -46,5 +46,5 @@ class PortkeyPlugin {
 }  // namespace
 }  // namespace gatehouse::portkey
 
-GATEHOUSE_PLUGIN(gatehouse::portkey::PortkeyPlugin, "portkey", "1.0.0",
+GATEHOUSE_PLUGIN(gatehouse::portkey::PortkeyPlugin, "portkey", "1.1.0",
                  "Portkey's model list, one model per id with its providers")

@@ -108,7 +108,7 @@ TEST_F(Reload, AppliesTheDifferenceAndRejectsABrokenConfigWhole) {
       << portkey_block("portkey", "");
   auto r = reload(server);
   ASSERT_EQ(r.status, 200u) << r.body;
-  EXPECT_NE(r.body.find("rebound hug (fixture 0.3.0 -> portkey 1.0.0): ok"), std::string::npos)
+  EXPECT_NE(r.body.find("rebound hug (fixture 0.3.0 -> portkey 1.1.0): ok"), std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("added portkey"), std::string::npos) << r.body;
   EXPECT_EQ(total(server, "hug"), 2);

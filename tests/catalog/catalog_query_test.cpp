@@ -161,9 +161,9 @@ TEST(CatalogQuery, EveryOrderIsTheStableSortOfItsKey) {
 }
 
 TEST(CatalogQuery, OfferFiltersAlone) {
-  for (std::optional<SortKey> sort : {std::optional<SortKey>(), std::optional(SortKey::price),
-                                      std::optional(SortKey::context_length),
-                                      std::optional(SortKey::likes)})
+  for (std::optional<SortKey> sort :
+       {std::optional<SortKey>(), std::optional(SortKey::price),
+        std::optional(SortKey::context_length), std::optional(SortKey::likes)})
     for (bool descending : {false, true}) {
       ModelQuery q;
       q.sort = sort;

@@ -130,7 +130,7 @@ TEST_F(HotSwap, RollbackToPortkeyPatternsAndForwardAgain) {
   ASSERT_EQ(back.status, 200u) << back.body;
   Json swap(back.body);
   EXPECT_EQ(std::string_view(swap["from"]), "huggingface 1.1.0");
-  EXPECT_EQ(std::string_view(swap["to"]), "portkey 1.0.0");
+  EXPECT_EQ(std::string_view(swap["to"]), "portkey 1.1.0");
   EXPECT_EQ(std::string_view(swap["outcome"]), "ok");
   EXPECT_EQ(int64_t(swap["models"]), 2);
   auto after = models();
@@ -150,7 +150,7 @@ TEST_F(HotSwap, RollbackToPortkeyPatternsAndForwardAgain) {
   EXPECT_EQ(std::string_view(hug["plugin"]["name"]), "huggingface");
   auto swaps = hug["swaps"].get_array().value();
   ASSERT_EQ(swaps.size(), 2u);
-  EXPECT_EQ(std::string_view(swaps.at(0)["to"]), "portkey 1.0.0");
+  EXPECT_EQ(std::string_view(swaps.at(0)["to"]), "portkey 1.1.0");
   EXPECT_EQ(std::string_view(swaps.at(1)["to"]), "huggingface 1.1.0");
   EXPECT_EQ(std::string_view(swaps.at(1)["outcome"]), "ok");
 }
