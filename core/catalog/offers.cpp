@@ -24,16 +24,16 @@ std::optional<int64_t> price_units(std::string_view text) {
   std::string_view places = point == std::string_view::npos ? "" : text.substr(point + 1);
   while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
   int64_t units = 0;
-  constexpr int64_t limit = INT64_MAX / 10;
-  for (char c : whole) {
-    if (units > limit) return std::nullopt;
-    units = units * 10 + (c - '0');
-  }
-  for (int i = 0; i < price_places; ++i) {
-    if (units > limit) return std::nullopt;
-    units = units * 10 + (i < static_cast<int>(places.size()) ? places[i] - '0' : 0);
-  }
-  return units < 0 ? std::nullopt : std::optional<int64_t>(units);
+  auto append = [&](int digit) {
+    if (units > (INT64_MAX - digit) / 10) return false;
+    units = units * 10 + digit;
+    return true;
+  };
+  for (char c : whole)
+    if (!append(c - '0')) return std::nullopt;
+  for (int i = 0; i < price_places; ++i)
+    if (!append(i < static_cast<int>(places.size()) ? places[i] - '0' : 0)) return std::nullopt;
+  return units;
 }
 
 bool cheaper(const OfferKey& a, const OfferKey& b) {

@@ -113,7 +113,8 @@ TEST(CatalogCache, WarningsOfTheFetchInForceAreShown) {
   up.serve("hub_list_50.json");
   auto server = up.server(up.config(60, {{"warn", "router: HTTP 503 from http://x/v1/models"}}));
   EXPECT_EQ(settled_models(*server).ids().size(), 50u);
-  auto hug = gateway_status(*server)["data"].at(0);
+  Json status = gateway_status(*server);
+  auto hug = status["data"].at(0);
   ASSERT_EQ(hug["warnings"].get_array().size(), 1u);
   EXPECT_EQ(std::string_view(hug["warnings"].at(0)), "router: HTTP 503 from http://x/v1/models");
   EXPECT_TRUE(hug["last_error"].is_null());
