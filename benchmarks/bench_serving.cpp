@@ -147,6 +147,20 @@ BENCHMARK(BM_FilteredSortedPage)->Arg(1)->Arg(4)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_PageOf50Gzip)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BuildCatalog)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);
 
+// The merged view over two gateways: the big catalog, and the 2,817 recorded models again
+// under a second gateway, so each of those is one entry of two records whose offers are
+// merged (grouping, merged records, then the merged catalog's own indexes).
+void BM_MergeCatalogs(benchmark::State& state) {
+  std::vector<NamedCatalog> gateways{
+      {"hug", std::make_shared<const Catalog>(load_hub_records(list_2817, int(state.range(0))), 1)},
+      {"again", std::make_shared<const Catalog>(load_hub_records(list_2817, 1), 1)}};
+  size_t entries = 0;
+  for (auto _ : state) entries = merge_catalogs(gateways)->size();
+  state.counters["entries"] = static_cast<double>(entries);
+}
+
+BENCHMARK(BM_MergeCatalogs)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace gatehouse::bench
 
