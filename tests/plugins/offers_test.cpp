@@ -280,3 +280,37 @@ TEST_F(MergedOffers, OfferedByAndMaxPromptPriceFilterTheMerge) {
 
 }  // namespace
 }  // namespace gatehouse
+
+namespace gatehouse {
+namespace {
+
+// The router gone (404: a wrong router_url; a 5xx is retried first): the Hub's catalog is
+// served whole, without offers, and the operator reads why in /v1/catalog/gateways.
+TEST(RouterDown, TheHubCatalogIsServedAndTheWarningShown) {
+  std::string hub_body = test::read_bytes(test::fixture("huggingface/list_50.json"));
+  FakeUpstream hub([&](const SeenRequest&) { return CannedReply{200, {}, hub_body}; });
+  FakeUpstream router([](const SeenRequest&) { return CannedReply{404, {}, "no such route"}; });
+  test::TempDir dir;
+  Config config;
+  config.cache.dir = dir.path();
+  config.gateways = {
+      gateway("hug", "huggingface",
+              {{"base_url", hub.url()}, {"router_url", router.url()}, {"essential_models", ""}})};
+  test::TestServer server(config);
+  auto models = test::http_get(server.port(), "/v1/catalog/models?gateway=hug&limit=100");
+  ASSERT_EQ(models.status, 200u) << models.body;
+  test::Json page(models.body);
+  EXPECT_EQ(int64_t(page["total"]), 50);
+  for (auto m : page.items("data")) EXPECT_EQ(m["offers"].get_array().size(), 0u);
+  server.wait_until_idle();
+  test::Json gateways(test::http_get(server.port(), "/v1/catalog/gateways").body);
+  auto hug = gateways.items("data").at(0);
+  EXPECT_TRUE(hug["last_error"].is_null());
+  ASSERT_GE(hug["warnings"].get_array().size(), 1u) << hug;
+  std::string_view warning = hug["warnings"].at(0);
+  EXPECT_TRUE(warning.starts_with("router: HTTP 404 from " + router.url() + "/v1/models"))
+      << warning;
+}
+
+}  // namespace
+}  // namespace gatehouse
