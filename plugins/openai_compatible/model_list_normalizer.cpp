@@ -281,12 +281,7 @@ void ModelListNormalizer::emit(Entry& e, const OnModel& on_model) {
   m.metrics_json = metrics_.finish();
   // The endpoint serves what it lists: one offer, at the model's own prices.
   if (settings_.hub_ids && gatehouse::is_hub_repo_id(e.id)) m.canonical_id = e.id;
-  gatehouse::Offer offer;
-  offer.provider = settings_.offered_by;
-  offer.model_id = e.id;
-  offer.pricing_prompt = m.pricing_prompt;
-  offer.pricing_completion = m.pricing_completion;
-  offer.context_length = m.context_length;
+  gatehouse::Offer offer = gatehouse::own_offer(m, settings_.offered_by);
   offer.max_output_tokens = e.max_output_tokens;
   m.offers = {&offer, 1};
   on_model(m);

@@ -242,12 +242,7 @@ void OpenRouterNormalizer::emit(Entry& e, const OnModel& on_model) {
   m.metrics_json = metrics_.finish();
   // OpenRouter serves every model it lists itself: one offer, at the model's own prices.
   if (!e.hugging_face_id.empty()) m.canonical_id = e.hugging_face_id;
-  gatehouse::Offer offer;
-  offer.provider = "openrouter";
-  offer.model_id = e.id;
-  offer.pricing_prompt = m.pricing_prompt;
-  offer.pricing_completion = m.pricing_completion;
-  offer.context_length = m.context_length;
+  gatehouse::Offer offer = gatehouse::own_offer(m, "openrouter");
   offer.max_output_tokens = e.max_output;
   m.offers = {&offer, 1};
   on_model(m);

@@ -11,6 +11,16 @@
 
 namespace gatehouse::test {
 
+// A gateway bound to the plugin file `plugin` (test::built_plugin("openrouter"), say).
+inline GatewayConfig plugin_gateway(const std::string& name, const std::filesystem::path& plugin,
+                                    PluginOptions options) {
+  GatewayConfig g;
+  g.name = name;
+  g.plugin = plugin.string();
+  g.options = std::move(options);
+  return g;
+}
+
 // A gateway bound to the fixture plugin, reading `file` as its upstream.
 inline GatewayConfig fixture_gateway(const std::string& name, const std::filesystem::path& file,
                                      PluginOptions extra = {}) {

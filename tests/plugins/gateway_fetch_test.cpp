@@ -200,11 +200,7 @@ std::string hub_page() {
 }
 
 GatewayConfig gateway(const std::string& name, const std::string& plugin, PluginOptions options) {
-  GatewayConfig g;
-  g.name = name;
-  g.plugin = test::built_plugin(plugin).string();
-  g.options = std::move(options);
-  return g;
+  return test::plugin_gateway(name, test::built_plugin(plugin), std::move(options));
 }
 
 TEST(FourGateways, ServesEachAndTheirMergeWithEveryPriceDecimalOrNull) {

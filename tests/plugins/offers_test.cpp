@@ -41,11 +41,7 @@ std::string hub_list_100() {
 }
 
 GatewayConfig gateway(const std::string& name, const std::string& plugin, PluginOptions options) {
-  GatewayConfig g;
-  g.name = name;
-  g.plugin = test::built_plugin(plugin).string();
-  g.options = std::move(options);
-  return g;
+  return test::plugin_gateway(name, test::built_plugin(plugin), std::move(options));
 }
 
 std::optional<std::string> text_or_null(simdjson::dom::element e) {
@@ -117,9 +113,9 @@ class MergedOffers : public ::testing::Test {
                  {"path", "/v1/openai/models"},
                  {"provider", "deepinfra"}}),
         // A plugin built against the ABI 1.0 header (no canonical ids, no offers).
-        gateway("legacy", "", {{"url", upstreams_["legacy"]->url()}}),
+        test::plugin_gateway("legacy", test::test_plugin("c_sample_v1_0"),
+                             {{"url", upstreams_["legacy"]->url()}}),
     };
-    config.gateways.back().plugin = test::test_plugin("c_sample_v1_0").string();
     server_ = new test::TestServer(config);
   }
   static void TearDownTestSuite() {

@@ -215,6 +215,18 @@ struct Model {
   std::span<const Offer> offers;  // ABI 1.1
 };
 
+// The one offer of a gateway that serves what it lists (OpenRouter, an OpenAI-compatible
+// server): the model's own id, prices and window, from `provider`. Its views are m's.
+inline Offer own_offer(const Model& m, std::string_view provider) {
+  Offer o;
+  o.provider = provider;
+  o.model_id = m.id;
+  o.pricing_prompt = m.pricing_prompt;
+  o.pricing_completion = m.pricing_completion;
+  o.context_length = m.context_length;
+  return o;
+}
+
 class ModelSink {
  public:
   static constexpr size_t max_modalities = 16;
