@@ -26,13 +26,21 @@ ModelRecords first_of_each_id(ModelRecords models) {
 
 // Covers everything a response can show: the JSON, the keys that order and filter it,
 // and, for a merge, which gateways it holds (one may add only ids others had).
-std::string version_of(const ModelRecords& models, const std::vector<CatalogPart>& parts) {
+std::string version_of(const ModelRecords& models, const std::vector<CatalogPart>& parts,
+                       const std::vector<GroupMember>& members) {
   ContentHash hash;
+  auto add_integer = [&](int64_t key) {
+    hash.add(std::string_view(reinterpret_cast<const char*>(&key), sizeof key));
+  };
   for (const CatalogPart& part : parts) hash.add(part.gateway);
   for (const auto& m : models) {
-    hash.add(m->json).add(m->pipeline_tag);
-    for (int64_t key : {m->created, m->downloads, m->likes})
-      hash.add(std::string_view(reinterpret_cast<const char*>(&key), sizeof key));
+    hash.add(m->json).add(m->pipeline_tag).add(m->lower_canonical);
+    // price and context too: a merged entry's may come from records its JSON does not show
+    for (int64_t key : {m->created, m->downloads, m->likes, m->price, m->context}) add_integer(key);
+  }
+  for (const GroupMember& member : members) {  // which ids find() answers with which entry
+    hash.add(member.record->lower_id);
+    add_integer(member.entry);
   }
   return hash.hex();
 }
@@ -136,21 +144,22 @@ Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<Catalog
       fetched_at_ms_(fetched_at_ms),
       parts_(std::move(parts)),
       members_(std::move(members)),
-      version_(version_of(models_, parts_)),
+      version_(version_of(models_, parts_, members_)),
       orders_(orders_of(models_)),
       by_provider_(models_.size(), orders_,
                    [this](size_t i, auto add) { add(models_[i]->lower_provider); }),
       by_pipeline_tag_(models_.size(), orders_,
                        [this](size_t i, auto add) { add(models_[i]->pipeline_tag); }),
-      by_offer_gateway_(
-          models_.size(), orders_,
-          [this](size_t i, auto add) {
-            const std::vector<OfferKey>& offers = models_[i]->offers;
-            for (size_t k = 0; k < offers.size(); ++k)
-              if (std::none_of(offers.begin(), offers.begin() + k,
-                               [&](const auto& o) { return o.gateway == offers[k].gateway; }))
-                add(offers[k].gateway);
-          }),
+      by_offer_gateway_(models_.size(), orders_,
+                        [this](size_t i, auto add) {
+                          // Each gateway once; a model has offers of a few gateways at most.
+                          std::vector<std::string_view> seen;
+                          for (const OfferKey& o : models_[i]->offers)
+                            if (std::find(seen.begin(), seen.end(), o.gateway) == seen.end()) {
+                              seen.push_back(o.gateway);
+                              add(o.gateway);
+                            }
+                        }),
       text_(models_),
       models_json_size_(json_array_size(models_)),
       models_json_deflated_(models_json()) {

@@ -17,8 +17,7 @@ namespace {
 constexpr size_t model_v1_0_size = offsetof(gatehouse_model, metrics_json) + sizeof(gatehouse_str);
 constexpr size_t model_v1_1_size = offsetof(gatehouse_model, offer_stride) + sizeof(size_t);
 constexpr size_t offer_v1_1_size = offsetof(gatehouse_offer, status) + sizeof(gatehouse_str);
-// A router lists a handful of providers per model; more is a plugin gone wrong.
-constexpr size_t max_offers = 256;
+constexpr size_t max_offer_stride = 4096;
 
 std::string_view view(gatehouse_str s) { return {s.data, s.data ? s.size : 0}; }
 // The SDK's convention: a view with null data is absent (JSON null).
@@ -100,7 +99,7 @@ class Renderer {
     std::optional<int64_t> units = price_units(view(value));
     if (!units)
       invalid(std::string(where) + "pricing_" + std::string(field) +
-              " is not decimal text in USD per token (like \"0.0000026\", below 9223): '" +
+              " is not decimal text in USD per token (like \"0.0000026\"): '" +
               to_valid_utf8(one_line_prefix(view(value), 40)) + "'");
     return *units;
   }
@@ -130,8 +129,12 @@ class Renderer {
     if (model_.struct_size < model_v1_1_size || model_.offer_count == 0) return 0;
     if (model_.offer_count > max_offers)
       invalid("more than " + std::to_string(max_offers) + " offers");
-    if (!model_.offers || model_.offer_stride < offer_v1_1_size)
-      invalid("offers is NULL or offer_stride is smaller than ABI 1.1's gatehouse_offer");
+    if (!model_.offers || model_.offer_stride < offer_v1_1_size ||
+        model_.offer_stride > max_offer_stride ||
+        model_.offer_stride % alignof(gatehouse_offer) != 0)
+      invalid(
+          "offers is NULL, or offer_stride is not a size of gatehouse_offer (at least ABI "
+          "1.1's, a multiple of its alignment, at most 4096)");
     return model_.offer_count;
   }
 
@@ -228,11 +231,15 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   std::string_view provider = model.provider_slug.data ? view(model.provider_slug) : owner;
   record.provider_slug = provider;
 
-  // "" is not an id of anything: the same as absent.
+  // "" is not an id of anything: the same as absent. Anything else must be a Hub repo id
+  // (or the model's own id, as "gpt2" is): canonical ids join records of every gateway.
   std::string_view canonical =
       model.struct_size >= model_v1_1_size && !view(model.canonical_id).empty()
           ? view(model.canonical_id)
           : std::string_view();
+  if (!canonical.empty() && !is_hub_repo_id(canonical) && !iequals(canonical, id))
+    r.invalid("canonical_id is not a Hugging Face repo id (owner/name): '" +
+              to_valid_utf8(one_line_prefix(canonical, 80)) + "'");
 
   r.json().begin_object();
   r.text("id", id);

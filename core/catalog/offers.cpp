@@ -25,15 +25,17 @@ std::optional<int64_t> price_units(std::string_view text) {
   while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
   int64_t units = 0;
   auto append = [&](int digit) {
-    if (units > (INT64_MAX - digit) / 10) return false;
+    if (units > (max_price_units - digit) / 10) return false;
     units = units * 10 + digit;
     return true;
   };
   for (char c : whole)
-    if (!append(c - '0')) return std::nullopt;
+    if (!append(c - '0')) return max_price_units;
   for (int i = 0; i < price_places; ++i)
-    if (!append(i < static_cast<int>(places.size()) ? places[i] - '0' : 0)) return std::nullopt;
-  return units;
+    if (!append(i < static_cast<int>(places.size()) ? places[i] - '0' : 0)) return max_price_units;
+  bool rest = places.size() > price_places &&
+              places.find_first_not_of('0', price_places) != std::string_view::npos;
+  return rest && units < max_price_units ? units + 1 : units;
 }
 
 bool cheaper(const OfferKey& a, const OfferKey& b) {
@@ -65,6 +67,7 @@ ModelRecord merged_record(std::span<const std::shared_ptr<const ModelRecord>> re
   }
   std::stable_sort(all.begin(), all.end(),
                    [](const auto& a, const auto& b) { return cheaper(*a.second, *b.second); });
+  if (all.size() > max_offers) all.resize(max_offers);
 
   std::string& json = merged.json;
   json.assign(first.json, 0, first.offers_begin);

@@ -13,10 +13,16 @@
 
 namespace gatehouse {
 
-// USD per token as a count of 1e-15 USD: the 15 places hold every real price (the smallest
-// seen is 1e-9 per token) and 9,223 USD per token, far above any, still fits. Places past
-// the 15th are dropped; nullopt when the text is not decimal text or the value is larger.
+// USD per token as a count of 1e-15 USD (a billionth of a dollar per 1M tokens; the
+// smallest real price is 1e-9 per token): equal texts give equal counts and larger prices
+// larger ones. Past the 15th place it rounds up, so a price above zero is never free;
+// from 9,223 USD per token on it is max_price_units. nullopt when not decimal text.
+inline constexpr int64_t max_price_units = INT64_MAX;
 std::optional<int64_t> price_units(std::string_view decimal_text);
+
+// More offers than this in one record, or one merged entry, is an upstream gone wrong: a
+// record is refused, a merged entry keeps the cheapest.
+inline constexpr size_t max_offers = 256;
 
 // Cheapest first: by prompt price, then completion price, unknown prices last.
 bool cheaper(const OfferKey& a, const OfferKey& b);

@@ -34,12 +34,7 @@ void write_record(JsonWriter& json, const ModelRecord& m) {
   json.key("created").integer_or_null(known(m.created));
   json.key("downloads").integer_or_null(known(m.downloads));
   json.key("likes").integer_or_null(known(m.likes));
-  json.key("canonical").string(m.lower_canonical);
-  json.key("price").integer_or_null(known(m.price));
-  json.key("context").integer_or_null(known(m.context));
-  json.key("offers_at").begin_array();
-  json.integer(m.offers_begin).integer(m.offers_end).end_array();
-  json.key("model").raw(m.json);
+  json.key("model").raw(m.json);  // canonical id, offers and their keys are read from it
   json.end_object();
 }
 
@@ -86,43 +81,73 @@ std::string string_of(simdjson::ondemand::object& o, std::string_view key) {
   return std::string(std::string_view(o[key]));
 }
 
-// The offers array of m.json, from [begin, end): each offer's place and keys again. The
-// model's JSON was checked when the file was validated; what is checked here is that the
-// offsets are this JSON's offers array.
-void read_offers(ModelRecord& m, uint64_t begin, uint64_t end) {
-  std::string_view json(m.json);
-  if (begin >= end || end > json.size() || json[begin] != '[' || json[end - 1] != ']' ||
-      !json.substr(0, begin).ends_with("\"offers\":"))
-    throw std::invalid_argument("offers_at is not the offers array of its model");
-  m.offers_begin = static_cast<uint32_t>(begin);
-  m.offers_end = static_cast<uint32_t>(end);
-  if (end - begin == 2) return;
-  simdjson::padded_string array(json.substr(begin, end - begin));
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc = parser.iterate(array);
-  for (simdjson::ondemand::object o : doc.get_array()) {
-    OfferKey key;
-    std::string_view raw = o.raw_json();
-    while (!raw.empty() && raw.back() != '}') raw.remove_suffix(1);
-    key.begin = static_cast<uint32_t>(begin + (raw.data() - array.data()));
-    key.end = static_cast<uint32_t>(key.begin + raw.size());
-    o.reset();
-    key.gateway = std::string(std::string_view(o["gateway"]));
-    key.lower_model_id = ascii_lower(std::string_view(o["model_id"]));
-    simdjson::ondemand::object pricing = o["pricing"];
-    for (auto [field, units] :
-         {std::pair{"prompt", &key.prompt}, {"completion", &key.completion}}) {
-      simdjson::ondemand::value v = pricing[field];
-      if (v.is_null()) continue;
-      std::optional<int64_t> parsed = price_units(std::string_view(v));
-      if (!parsed) throw std::invalid_argument("an offer's price is not decimal text");
-      *units = *parsed;
+std::string_view trimmed(std::string_view raw) {
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n')) raw.remove_suffix(1);
+  return raw;
+}
+
+std::optional<int64_t> price_or_unknown(simdjson::ondemand::object& pricing, std::string_view key) {
+  simdjson::ondemand::value v = pricing[key];
+  if (v.is_null()) return GATEHOUSE_UNKNOWN_INT;
+  return price_units(std::string_view(v));
+}
+
+// One offer's place in the model's JSON (which starts at model_start) and its keys.
+OfferKey read_offer(simdjson::ondemand::object o, const char* model_start) {
+  OfferKey key;
+  std::string_view raw = trimmed(o.raw_json());
+  key.begin = static_cast<uint32_t>(raw.data() - model_start);
+  key.end = static_cast<uint32_t>(key.begin + raw.size());
+  o.reset();
+  key.gateway = std::string(std::string_view(o["gateway"]));
+  key.lower_model_id = ascii_lower(std::string_view(o["model_id"]));
+  simdjson::ondemand::object pricing = o["pricing"];
+  std::optional<int64_t> prompt = price_or_unknown(pricing, "prompt");
+  std::optional<int64_t> completion = price_or_unknown(pricing, "completion");
+  if (!prompt || !completion) throw std::invalid_argument("an offer's price is not decimal text");
+  key.prompt = *prompt;
+  key.completion = *completion;
+  key.context = int_or_unknown(o, "context_length");
+  simdjson::ondemand::value status = o["status"];
+  key.live = status.is_null() || iequals(std::string_view(status), "live");
+  return key;
+}
+
+// What ingest derived from the plugin's struct, derived again from the model's own JSON
+// (so a snapshot cannot hold keys or offsets that disagree with it): the JSON, the
+// canonical id, the offers' places and keys, the model's price and context keys.
+void read_model(simdjson::ondemand::object model, ModelRecord& m) {
+  std::string_view raw = trimmed(model.raw_json());
+  m.json = raw;
+  model.reset();
+  std::string_view canonical;
+  int64_t own_context = GATEHOUSE_UNKNOWN_INT;
+  std::optional<int64_t> own_prompt = GATEHOUSE_UNKNOWN_INT;
+  bool offers_read = false;
+  for (auto field : model) {
+    std::string_view key = field.unescaped_key();
+    simdjson::ondemand::value v = field.value();
+    if (key == "canonical_id" && !v.is_null()) canonical = std::string_view(v);
+    if (key == "context_length" && !v.is_null()) own_context = v.get_int64();
+    if (key == "pricing") {
+      simdjson::ondemand::object pricing = v.get_object();
+      own_prompt = price_or_unknown(pricing, "prompt");
     }
-    key.context = int_or_unknown(o, "context_length");
-    simdjson::ondemand::value status = o["status"];
-    key.live = status.is_null() || iequals(std::string_view(status), "live");
-    m.offers.push_back(std::move(key));
+    if (key != "offers") continue;
+    if (offers_read) throw std::invalid_argument("a model holds two offers arrays");
+    offers_read = true;
+    simdjson::ondemand::array offers = v.get_array();
+    std::string_view array = trimmed(offers.raw_json());
+    m.offers_begin = static_cast<uint32_t>(array.data() - raw.data());
+    m.offers_end = static_cast<uint32_t>(m.offers_begin + array.size());
+    offers.reset();
+    for (simdjson::ondemand::object o : offers) m.offers.push_back(read_offer(o, raw.data()));
   }
+  if (!offers_read || !own_prompt)
+    throw std::invalid_argument("a model without its offers array or with a bad price");
+  m.index_keys();
+  m.set_canonical(canonical);
+  set_offer_keys(m, *own_prompt, own_context);
 }
 
 std::shared_ptr<const ModelRecord> read_record(simdjson::ondemand::object o) {
@@ -134,17 +159,7 @@ std::shared_ptr<const ModelRecord> read_record(simdjson::ondemand::object o) {
   m->created = int_or_unknown(o, "created");
   m->downloads = int_or_unknown(o, "downloads");
   m->likes = int_or_unknown(o, "likes");
-  m->lower_canonical = string_of(o, "canonical");
-  m->price = int_or_unknown(o, "price");
-  m->context = int_or_unknown(o, "context");
-  std::vector<uint64_t> offers_at;
-  for (uint64_t at : o["offers_at"].get_array()) offers_at.push_back(at);
-  simdjson::ondemand::object model = o["model"].get_object();
-  m->json = std::string(model.raw_json().value());
-  while (!m->json.empty() && (m->json.back() == ' ' || m->json.back() == '\n')) m->json.pop_back();
-  if (offers_at.size() != 2) throw std::invalid_argument("offers_at is not [begin, end]");
-  read_offers(*m, offers_at[0], offers_at[1]);
-  m->index_keys();
+  read_model(o["model"].get_object(), *m);
   return m;
 }
 

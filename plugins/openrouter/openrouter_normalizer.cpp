@@ -241,7 +241,7 @@ void OpenRouterNormalizer::emit(Entry& e, const OnModel& on_model) {
   m.metrics_key = "openrouter_metrics";
   m.metrics_json = metrics_.finish();
   // OpenRouter serves every model it lists itself: one offer, at the model's own prices.
-  if (!e.hugging_face_id.empty()) m.canonical_id = e.hugging_face_id;
+  if (gatehouse::is_hub_repo_id(e.hugging_face_id)) m.canonical_id = e.hugging_face_id;
   gatehouse::Offer offer = gatehouse::own_offer(m, "openrouter");
   offer.max_output_tokens = e.max_output;
   m.offers = {&offer, 1};

@@ -104,7 +104,7 @@ TEST(ModelRecord, RejectsWhatItCannotVouchFor) {
   m.pricing_prompt = str("1e-7");
   EXPECT_EQ(error_of(m),
             "model 'a/b': pricing_prompt is not decimal text in USD per token (like "
-            "\"0.0000026\", below 9223): '1e-7'");
+            "\"0.0000026\"): '1e-7'");
   m.pricing_prompt = str("0.0000001");
   m.pricing_completion = str("-1");
   EXPECT_NE(error_of(m).find("pricing_completion is not decimal text"), std::string::npos);

@@ -81,10 +81,12 @@ TEST(PriceUnits, AreExactAndOrderAsTheDecimalReads) {
   EXPECT_EQ(price_units("0"), 0);
   EXPECT_EQ(price_units("000.10"), 100'000'000'000'000);
   EXPECT_EQ(price_units("0.000000000000001"), 1);
-  EXPECT_EQ(price_units("0.0000000000000019"), 1) << "past the 15th place is dropped";
+  EXPECT_EQ(price_units("0.0000000000000011"), 2) << "past the 15th place it rounds up";
+  EXPECT_EQ(price_units("0.0000000000000001"), 1) << "a price above zero is never free";
+  EXPECT_EQ(price_units("0.0000000000000010000"), 1);
   EXPECT_EQ(price_units("9223.372036854775807"), INT64_MAX);
-  EXPECT_EQ(price_units("9223.372036854775808"), std::nullopt);
-  EXPECT_EQ(price_units("100000000000000000000"), std::nullopt);
+  EXPECT_EQ(price_units("9223.372036854775808"), max_price_units) << "absurd prices saturate";
+  EXPECT_EQ(price_units("100000000000000000000"), max_price_units);
   for (const char* bad : {"", "1e-7", "-1", "0.1.2", "$1", " 1", "1."})
     EXPECT_EQ(price_units(bad), std::nullopt) << bad;
 }
@@ -141,7 +143,7 @@ TEST(Offers, ABadOfferDropsTheModelWithAReasonNamingIt) {
     b.offer("p", "1e-7");
     EXPECT_EQ(error_of(b.get()),
               "model 'a/b': offers[0].pricing_prompt is not decimal text in USD per token (like "
-              "\"0.0000026\", below 9223): '1e-7'");
+              "\"0.0000026\"): '1e-7'");
   }
   {
     ModelBuilder b("a/b");
@@ -162,10 +164,26 @@ TEST(Offers, ABadOfferDropsTheModelWithAReasonNamingIt) {
     ModelBuilder b("a/b");
     b.offer("p", "0.1");
     gatehouse_model& m = b.get();
-    m.offer_stride = 8;
-    EXPECT_EQ(error_of(m),
-              "model 'a/b': offers is NULL or offer_stride is smaller than ABI 1.1's "
-              "gatehouse_offer");
+    std::string why =
+        "model 'a/b': offers is NULL, or offer_stride is not a size of gatehouse_offer (at "
+        "least ABI 1.1's, a multiple of its alignment, at most 4096)";
+    for (size_t stride : {size_t{8}, sizeof(gatehouse_offer) + 1, size_t{1} << 40}) {
+      m.offer_stride = stride;
+      EXPECT_EQ(error_of(m), why) << stride;
+    }
+  }
+  {
+    ModelBuilder b("a/b", "not a repo id");
+    EXPECT_EQ(error_of(b.get()),
+              "model 'a/b': canonical_id is not a Hugging Face repo id (owner/name): 'not a repo "
+              "id'");
+    ModelBuilder gpt2("gpt2", "GPT2");  // the Hub's own ids without an owner are their own
+    EXPECT_EQ(error_of(gpt2.get()), "");
+  }
+  {
+    ModelBuilder b("a/b");
+    b.model.pricing_prompt = b.keep("99999");  // absurd, but a price: the model stays
+    EXPECT_EQ(make_model_record(b.get(), "g").price, max_price_units);
   }
 }
 
@@ -252,6 +270,40 @@ TEST(MergedGroups, AModelReachableByTwoIdsIsOneEntry) {
     EXPECT_EQ(catalog->find(id), catalog->models()[0].get()) << id;
 }
 
+// Many records claiming one canonical id (an upstream gone wrong) make one entry whose
+// offers are capped at the cheapest 256, and the merge stays linear in them.
+TEST(MergedGroups, AnEntryKeepsItsCheapest256Offers) {
+  ModelRecords many;
+  for (int i = 0; i < 2000; ++i)
+    many.push_back(ModelBuilder("x/m" + std::to_string(i), "glue/model")
+                       .offer("p", "0.000" + std::to_string(1000 + i))
+                       .record("a"));
+  auto c = merged({{"a", many}});
+  ASSERT_EQ(c->size(), 1u);
+  const ModelRecord& entry = *c->models()[0];
+  EXPECT_EQ(entry.offers.size(), max_offers);
+  test::Json j(entry.json);
+  EXPECT_EQ(j.items("offers").size(), max_offers);
+  EXPECT_EQ(std::string_view(j.items("offers")[0]["pricing"]["prompt"]), "0.0001000");
+  EXPECT_EQ(c->find("x/m1999"), &entry) << "every record's id still finds it";
+}
+
+// The version (and so the ETag) changes when what queries read changes, even where the
+// entry's JSON does not: a record without offers priced anew changes the entry's price.
+TEST(MergedGroups, TheVersionCoversKeysTheJsonDoesNotShow) {
+  auto first = ModelBuilder("o/m").offer("p", "0.000005").record("g1");
+  auto cheap = [](const char* price) {
+    ModelBuilder b("o/m");
+    b.model.pricing_prompt = b.keep(price);
+    return b.record("g2");
+  };
+  auto before = merged({{"g1", {first}}, {"g2", {cheap("0.000001")}}});
+  auto after = merged({{"g1", {first}}, {"g2", {cheap("0.000009")}}});
+  EXPECT_EQ(before->models()[0]->json, after->models()[0]->json);
+  EXPECT_NE(before->models()[0]->price, after->models()[0]->price);
+  EXPECT_NE(before->version(), after->version());
+}
+
 TEST(MergedGroups, ASnapshotBringsBackOffersAndCanonicalIds) {
   auto a = ModelBuilder("a/b", "Org/B")
                .offer("cheap", "0.0000001", "0.0000002", 8192, "live")
@@ -282,6 +334,31 @@ TEST(MergedGroups, ASnapshotBringsBackOffersAndCanonicalIds) {
   }
   EXPECT_TRUE(back->models[1]->offers.empty());
   EXPECT_EQ(Catalog(back->models, 1).version(), catalog.version());
+}
+
+// A snapshot's offers are read from the model's own top-level "offers" array, whatever the
+// file says elsewhere: an "offers" array inside the metrics is data, not offers.
+TEST(MergedGroups, ASnapshotsOffersAreTheModelsOwnArray) {
+  ModelBuilder b("a/b");
+  b.offer("real", "0.000001");
+  b.model.metrics_key = b.keep("x_metrics");
+  b.model.metrics_json =
+      b.keep(R"({"offers":[{"gateway":"evil","provider":"e","model_id":"zz/evil","pricing":)"
+             R"({"prompt":"0","completion":null},"context_length":null,"status":null}]})");
+  Catalog catalog({b.record("g")}, 1);
+  test::TempDir dir;
+  write_snapshot(dir.path(), "g", catalog);
+  std::optional<Snapshot> back = read_snapshot(dir.path(), "g");
+  ASSERT_TRUE(back);
+  const ModelRecord& r = *back->models[0];
+  ASSERT_EQ(r.offers.size(), 1u);
+  EXPECT_EQ(r.offers[0].lower_model_id, "a/b:real");
+  auto again = std::make_shared<const Catalog>(back->models, 1);
+  std::vector<NamedCatalog> twice{{"g", again}, {"h", again}};
+  auto m = merge_catalogs(twice);
+  EXPECT_EQ(m->find("zz/evil"), nullptr);
+  test::Json j(m->models_json());  // valid JSON, the metrics untouched
+  EXPECT_EQ(j.root().at(0)["x_metrics"]["offers"].get_array().size(), 1u);
 }
 
 }  // namespace
