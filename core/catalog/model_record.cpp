@@ -94,13 +94,13 @@ class Renderer {
   // "1e-7" or "$0.10" must not reach a client that sorts offers by price. Returns it in
   // price units.
   int64_t price(std::string_view field, gatehouse_str value, std::string_view where = "") {
-    text(field, view_or_absent(value));
-    if (!value.data) return GATEHOUSE_UNKNOWN_INT;
-    std::optional<int64_t> units = price_units(view(value));
+    std::optional<int64_t> units =
+        value.data ? price_units(view(value)) : std::optional<int64_t>(GATEHOUSE_UNKNOWN_INT);
     if (!units)
       invalid(std::string(where) + "pricing_" + std::string(field) +
               " is not decimal text in USD per token (like \"0.0000026\"): '" +
               to_valid_utf8(one_line_prefix(view(value), 40)) + "'");
+    text(field, view_or_absent(value));
     return *units;
   }
 
