@@ -161,8 +161,7 @@ Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<Catalog
                             }
                         }),
       text_(models_),
-      models_json_size_(json_array_size(models_)),
-      models_json_deflated_(models_json()) {
+      models_json_size_(json_array_size(models_)) {
   // The strongest claim first: an entry's own id, then its canonical id, then the records
   // it groups, then the ids its offers are asked for by.
   by_lower_id_.reserve(models_.size());
@@ -182,6 +181,12 @@ void Catalog::append_models_json(std::string& out) const {
   json.begin_array();
   for (const auto& m : models_) json.raw(m->json);
   json.end_array();
+}
+
+std::shared_ptr<const DeflatedPart> Catalog::prepare_deflate() const {
+  std::call_once(deflate_once_,
+                 [this] { deflated_.store(std::make_shared<const DeflatedPart>(models_json())); });
+  return deflated_.load();
 }
 
 std::string Catalog::models_json() const {

@@ -9,7 +9,9 @@
 #include "support/gzip.hpp"
 
 #include <array>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -88,12 +90,15 @@ class Catalog {
   const TextIndex& text() const { return text_; }
 
   // `[model,model,...]` in upstream order, the data of a full-list answer: written from
-  // each model's own JSON when asked for (no second copy of every model is kept), and its
-  // deflate, made once.
+  // each model's own JSON when asked for (no second copy of every model is kept).
   void append_models_json(std::string& out) const;
   std::string models_json() const;
   size_t models_json_size() const { return models_json_size_; }
-  const DeflatedPart& models_json_deflated() const { return models_json_deflated_; }
+  // Its deflate, made once, by the first prepare_deflate() (the registry runs it on a fetch
+  // thread once the catalog is published: at 100k models it takes longer than everything
+  // else a catalog is built of); null until then.
+  std::shared_ptr<const DeflatedPart> models_json_deflated() const { return deflated_.load(); }
+  std::shared_ptr<const DeflatedPart> prepare_deflate() const;
 
  private:
   ModelRecords models_;
@@ -106,7 +111,8 @@ class Catalog {
   ValuePostings by_provider_, by_pipeline_tag_, by_offer_gateway_;
   TextIndex text_;
   size_t models_json_size_;
-  DeflatedPart models_json_deflated_;
+  mutable std::once_flag deflate_once_;
+  mutable std::atomic<std::shared_ptr<const DeflatedPart>> deflated_;
 };
 
 // A gateway's name and its catalog (null when it has none), for merging.

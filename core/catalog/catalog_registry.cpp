@@ -84,6 +84,12 @@ void CatalogRegistry::publish(const GatewayCache& source,
                                     [&](const auto& g) { return g->owns(source); });
   if (listed) merged_.store(merge(*list, &source, next));
   make_visible();
+  prepare_deflates({next, listed ? merged_.load() : nullptr});
+}
+
+void CatalogRegistry::prepare_deflates(std::initializer_list<std::shared_ptr<const Catalog>> all) {
+  for (const auto& catalog : all)
+    if (catalog) pool_.post([catalog] { catalog->prepare_deflate(); });
 }
 
 void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
@@ -94,6 +100,7 @@ void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
   std::lock_guard lock(publish_mutex_);
   merged_.store(merge(*list, nullptr, nullptr));
   gateways_.store(list);
+  prepare_deflates({merged_.load()});
 }
 
 void CatalogRegistry::start() {

@@ -14,6 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr size_t gzip_min_bytes = 1024;
+constexpr size_t inline_deflate_bytes = 256 << 10;  // a few ms of deflate at most
 constexpr auto first_fetch_poll = 25ms;
 
 // What one request reads: a gateway's catalog, or the merge of all of them.
@@ -186,8 +187,13 @@ ApiResponse Api::models(const RouteCall& call) const {
   if (request.full_list()) {
     // The common request: the catalog's ready array, only the envelope's rest written now.
     PageShape shape{catalog.size(), catalog.size(), 0, std::nullopt, scope.label};
-    if (req.accepts_gzip) {
-      r.body = full_list_gzip(catalog, shape, freshness);
+    std::shared_ptr<const DeflatedPart> deflated = catalog.models_json_deflated();
+    // A small catalog's deflate is made here if its turn on a fetch thread has not come; a
+    // big one's answer goes uncompressed until it has (no I/O thread deflates 100 MB).
+    if (!deflated && req.accepts_gzip && catalog.models_json_size() <= inline_deflate_bytes)
+      deflated = catalog.prepare_deflate();
+    if (req.accepts_gzip && deflated) {
+      r.body = full_list_gzip(*deflated, shape, freshness);
       r.headers.emplace_back("Content-Encoding", "gzip");
     } else {
       r.body = full_list_body(catalog, shape, freshness);

@@ -74,10 +74,10 @@ std::string full_list_body(const Catalog& catalog, const PageShape& shape,
   return out;
 }
 
-std::string full_list_gzip(const Catalog& catalog, const PageShape& shape,
+std::string full_list_gzip(const DeflatedPart& models_json, const PageShape& shape,
                            const Freshness& freshness) {
   static const DeflatedPart data_part(data_member);
-  const DeflatedPart* parts[] = {&data_part, &catalog.models_json_deflated()};
+  const DeflatedPart* parts[] = {&data_part, &models_json};
   return gzip_join(parts, rest_of_envelope(shape, freshness));
 }
 

@@ -40,7 +40,7 @@ std::string page_body(std::span<const ModelRecord* const> models, const PageShap
 // Every model of the catalog, from its ready array; gzipped from its ready deflate.
 std::string full_list_body(const Catalog& catalog, const PageShape& shape,
                            const Freshness& freshness);
-std::string full_list_gzip(const Catalog& catalog, const PageShape& shape,
+std::string full_list_gzip(const DeflatedPart& models_json, const PageShape& shape,
                            const Freshness& freshness);
 
 }  // namespace gatehouse

@@ -75,7 +75,11 @@ TEST(Catalog, MergeIsConfigOrderedFirstWinsOldestFetchAndNamesItsParts) {
 TEST(Catalog, TheReadyArrayIsEveryModelInUpstreamOrder) {
   Catalog c({record("b/1", 1), record("a/2", 2)}, 1);
   EXPECT_EQ(c.models_json(), "[" + c.models()[0]->json + "," + c.models()[1]->json + "]");
-  const DeflatedPart* parts[] = {&c.models_json_deflated()};
+  EXPECT_EQ(c.models_json_deflated(), nullptr) << "made on demand, not with the catalog";
+  std::shared_ptr<const DeflatedPart> deflated = c.prepare_deflate();
+  EXPECT_EQ(c.prepare_deflate(), deflated) << "once";
+  EXPECT_EQ(c.models_json_deflated(), deflated);
+  const DeflatedPart* parts[] = {deflated.get()};
   EXPECT_EQ(test::gunzip(gzip_join(parts, "")), c.models_json());
   EXPECT_EQ(Catalog({}, 1).models_json(), "[]");
   EXPECT_EQ(c.models_json_size(), c.models_json().size());

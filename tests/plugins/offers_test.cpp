@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 
 namespace gatehouse {
 namespace {
@@ -231,6 +232,26 @@ TEST_F(MergedOffers, AnAbi10PluginIsServedBesideAbi11Ones) {
             "legacy");
   EXPECT_EQ(std::string_view(get("/v1/catalog/models/deepseek-ai/DeepSeek-V3")["source_gateway"]),
             "hug");
+}
+
+// The merged full list is over 256 KB: its deflate is made on a fetch thread once the merge
+// is published, and until then the answer goes uncompressed (no I/O thread deflates a big
+// catalog). Either way it is the same list.
+TEST_F(MergedOffers, ABigFullListIsGzippedOnceItsDeflateIsMade) {
+  auto plain = test::http_get(server_->port(), "/v1/catalog/models");
+  ASSERT_EQ(plain.status, 200u);
+  ASSERT_GT(plain.body.size(), size_t{256} << 10);
+  test::HttpResult gzipped;
+  for (int i = 0; i < 500; ++i) {
+    gzipped = test::http_get(server_->port(), "/v1/catalog/models", {{"Accept-Encoding", "gzip"}});
+    if (gzipped.header("content-encoding") == "gzip") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(gzipped.header("content-encoding"), "gzip");
+  auto without_timestamp = [](std::string body) {
+    return body.substr(0, body.find("\"timestamp\""));
+  };
+  EXPECT_EQ(without_timestamp(test::gunzip(gzipped.body)), without_timestamp(plain.body));
 }
 
 // The ten cheapest long-context models across gateways: every entry passes the bound, in
