@@ -138,55 +138,70 @@ bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool 
   return descending ? x > y : x < y;
 }
 
-Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts,
-                 std::vector<GroupMember> members)
-    : models_(first_of_each_id(std::move(models))),
-      fetched_at_ms_(fetched_at_ms),
-      parts_(std::move(parts)),
-      members_(std::move(members)),
-      version_(version_of(models_, parts_, members_)),
-      orders_(orders_of(models_)),
-      by_provider_(models_.size(), orders_,
-                   [this](size_t i, auto add) { add(models_[i]->lower_provider); }),
-      by_pipeline_tag_(models_.size(), orders_,
-                       [this](size_t i, auto add) { add(models_[i]->pipeline_tag); }),
-      by_offer_gateway_(models_.size(), orders_,
-                        [this](size_t i, auto add) {
-                          // Each gateway once; a model has offers of a few gateways at most.
-                          std::vector<std::string_view> seen;
-                          for (const OfferKey& o : models_[i]->offers)
-                            if (std::find(seen.begin(), seen.end(), o.gateway) == seen.end()) {
-                              seen.push_back(o.gateway);
-                              add(o.gateway);
-                            }
-                        }),
-      text_(models_),
-      models_json_size_(json_array_size(models_)) {
+Catalog::Built::Built(ModelRecords all, std::vector<GroupMember> grouped)
+    : models(first_of_each_id(std::move(all))),
+      members(std::move(grouped)),
+      orders(orders_of(models)),
+      by_provider(models.size(), orders,
+                  [this](size_t i, auto add) { add(models[i]->lower_provider); }),
+      by_pipeline_tag(models.size(), orders,
+                      [this](size_t i, auto add) { add(models[i]->pipeline_tag); }),
+      by_offer_gateway(models.size(), orders,
+                       [this](size_t i, auto add) {
+                         // Each gateway once; a model has offers of a few gateways at most.
+                         std::vector<std::string_view> seen;
+                         for (const OfferKey& o : models[i]->offers)
+                           if (std::find(seen.begin(), seen.end(), o.gateway) == seen.end()) {
+                             seen.push_back(o.gateway);
+                             add(o.gateway);
+                           }
+                       }),
+      text(models),
+      models_json_size(json_array_size(models)) {
   // The strongest claim first: an entry's own id, then its canonical id, then the records
   // it groups, then the ids its offers are asked for by.
-  by_lower_id_.reserve(models_.size());
-  for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->lower_id, i);
-  for (uint32_t i = 0; i < models_.size(); ++i) by_lower_id_.emplace(models_[i]->group_key(), i);
-  for (const GroupMember& m : members_) {
-    by_lower_id_.emplace(m.record->lower_id, m.entry);
-    by_lower_id_.emplace(m.record->group_key(), m.entry);
+  by_lower_id.reserve(models.size());
+  for (uint32_t i = 0; i < models.size(); ++i) by_lower_id.emplace(models[i]->lower_id, i);
+  for (uint32_t i = 0; i < models.size(); ++i) by_lower_id.emplace(models[i]->group_key(), i);
+  for (const GroupMember& m : members) {
+    by_lower_id.emplace(m.record->lower_id, m.entry);
+    by_lower_id.emplace(m.record->group_key(), m.entry);
   }
-  for (uint32_t i = 0; i < models_.size(); ++i)
-    for (const OfferKey& o : models_[i]->offers) by_lower_id_.emplace(o.lower_model_id, i);
+  for (uint32_t i = 0; i < models.size(); ++i)
+    for (const OfferKey& o : models[i]->offers) by_lower_id.emplace(o.lower_model_id, i);
 }
 
+Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts,
+                 std::vector<GroupMember> members)
+    : built_(std::make_shared<const Built>(std::move(models), std::move(members))),
+      fetched_at_ms_(fetched_at_ms),
+      parts_(std::move(parts)),
+      version_(version_of(built_->models, parts_, built_->members)) {}
+
+Catalog::Catalog(const Catalog& same, std::vector<CatalogPart> parts)
+    : built_(same.built_),
+      fetched_at_ms_(same.fetched_at_ms_),
+      parts_(std::move(parts)),
+      version_([&] {
+        ContentHash hash;  // the same models, but another catalog: its parts count too
+        hash.add(same.version_);
+        for (const CatalogPart& part : parts_) hash.add(part.gateway);
+        return hash.hex();
+      }()) {}
+
 void Catalog::append_models_json(std::string& out) const {
-  out.reserve(out.size() + models_json_size_);
+  out.reserve(out.size() + models_json_size());
   JsonWriter json(out);
   json.begin_array();
-  for (const auto& m : models_) json.raw(m->json);
+  for (const auto& m : models()) json.raw(m->json);
   json.end_array();
 }
 
 std::shared_ptr<const DeflatedPart> Catalog::prepare_deflate() const {
-  std::call_once(deflate_once_,
-                 [this] { deflated_.store(std::make_shared<const DeflatedPart>(models_json())); });
-  return deflated_.load();
+  std::call_once(built_->deflate_once, [this] {
+    built_->deflated.store(std::make_shared<const DeflatedPart>(models_json()));
+  });
+  return built_->deflated.load();
 }
 
 std::string Catalog::models_json() const {
@@ -196,12 +211,12 @@ std::string Catalog::models_json() const {
 }
 
 const ModelRecord* Catalog::find(std::string_view id) const {
-  auto it = by_lower_id_.find(ascii_lower(id));
-  return it == by_lower_id_.end() ? nullptr : models_[it->second].get();
+  auto it = built_->by_lower_id.find(ascii_lower(id));
+  return it == built_->by_lower_id.end() ? nullptr : models()[it->second].get();
 }
 
 std::span<const uint32_t> Catalog::order(SortKey key, bool descending) const {
-  return orders_[order_index(key, descending)];
+  return built_->orders[order_index(key, descending)];
 }
 
 }  // namespace gatehouse

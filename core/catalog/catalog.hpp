@@ -63,9 +63,12 @@ class Catalog {
   // `members`.
   Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts = {},
           std::vector<GroupMember> members = {});
+  // `same`'s models and every index built of them, shared, under `parts`: the merge of one
+  // gateway's catalog that grouped nothing costs no second build.
+  Catalog(const Catalog& same, std::vector<CatalogPart> parts);
 
-  const ModelRecords& models() const { return models_; }
-  size_t size() const { return models_.size(); }
+  const ModelRecords& models() const { return built_->models; }
+  size_t size() const { return built_->models.size(); }
   int64_t fetched_at_ms() const { return fetched_at_ms_; }
   const std::vector<CatalogPart>& parts() const { return parts_; }
   // A hash of every model's JSON and keys: equal catalogs have equal versions across
@@ -80,39 +83,47 @@ class Catalog {
   // directions, and ties keep upstream order.
   std::span<const uint32_t> order(SortKey key, bool descending) const;
   // The same by order_index(); 0 is upstream order.
-  std::span<const uint32_t> order_at(size_t index) const { return orders_[index]; }
+  std::span<const uint32_t> order_at(size_t index) const { return built_->orders[index]; }
 
   // The indexes queries use: per lower-cased provider, per pipeline tag, per gateway with
   // an offer, and by substring.
-  const ValuePostings& by_provider() const { return by_provider_; }
-  const ValuePostings& by_pipeline_tag() const { return by_pipeline_tag_; }
-  const ValuePostings& by_offer_gateway() const { return by_offer_gateway_; }
-  const TextIndex& text() const { return text_; }
+  const ValuePostings& by_provider() const { return built_->by_provider; }
+  const ValuePostings& by_pipeline_tag() const { return built_->by_pipeline_tag; }
+  const ValuePostings& by_offer_gateway() const { return built_->by_offer_gateway; }
+  const TextIndex& text() const { return built_->text; }
 
   // `[model,model,...]` in upstream order, the data of a full-list answer: written from
   // each model's own JSON when asked for (no second copy of every model is kept).
   void append_models_json(std::string& out) const;
   std::string models_json() const;
-  size_t models_json_size() const { return models_json_size_; }
+  size_t models_json_size() const { return built_->models_json_size; }
   // Its deflate, made once, by the first prepare_deflate() (the registry runs it on a fetch
   // thread once the catalog is published: at 100k models it takes longer than everything
   // else a catalog is built of); null until then.
-  std::shared_ptr<const DeflatedPart> models_json_deflated() const { return deflated_.load(); }
+  std::shared_ptr<const DeflatedPart> models_json_deflated() const {
+    return built_->deflated.load();
+  }
   std::shared_ptr<const DeflatedPart> prepare_deflate() const;
 
  private:
-  ModelRecords models_;
+  // Everything built of the models, once.
+  struct Built {
+    Built(ModelRecords models, std::vector<GroupMember> members);
+    ModelRecords models;
+    std::vector<GroupMember> members;  // keeps the views of by_lower_id alive
+    std::unordered_map<std::string_view, uint32_t> by_lower_id;
+    Orders orders;
+    ValuePostings by_provider, by_pipeline_tag, by_offer_gateway;
+    TextIndex text;
+    size_t models_json_size;
+    mutable std::once_flag deflate_once;
+    mutable std::atomic<std::shared_ptr<const DeflatedPart>> deflated;
+  };
+
+  std::shared_ptr<const Built> built_;
   int64_t fetched_at_ms_;
   std::vector<CatalogPart> parts_;
-  std::vector<GroupMember> members_;
   std::string version_;
-  std::unordered_map<std::string_view, uint32_t> by_lower_id_;
-  Orders orders_;
-  ValuePostings by_provider_, by_pipeline_tag_, by_offer_gateway_;
-  TextIndex text_;
-  size_t models_json_size_;
-  mutable std::once_flag deflate_once_;
-  mutable std::atomic<std::shared_ptr<const DeflatedPart>> deflated_;
 };
 
 // A gateway's name and its catalog (null when it has none), for merging.

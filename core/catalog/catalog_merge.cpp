@@ -60,6 +60,11 @@ std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gate
     entries[it->second].push_back(all[i]);
   }
 
+  // One gateway's catalog that grouped nothing is its own merge: shared, not built again.
+  if (parts.size() == 1 && entries.size() == all.size())
+    for (const auto& [name, catalog] : gateways)
+      if (catalog) return std::make_shared<const Catalog>(*catalog, std::move(parts));
+
   ModelRecords models;
   std::vector<GroupMember> members;
   models.reserve(entries.size());

@@ -270,6 +270,32 @@ TEST(MergedGroups, AModelReachableByTwoIdsIsOneEntry) {
     EXPECT_EQ(catalog->find(id), catalog->models()[0].get()) << id;
 }
 
+// The merge of one gateway's catalog that groups nothing is that catalog's models and
+// indexes, shared (not built a second time), under its own version; one that groups is
+// built.
+TEST(MergedGroups, OneCatalogThatGroupsNothingIsSharedNotRebuilt) {
+  auto one = std::make_shared<const Catalog>(
+      ModelRecords{ModelBuilder("a/x").offer("p", "0.1").record("g"),
+                   ModelBuilder("b/y").record("g")},
+      7);
+  std::vector<NamedCatalog> alone{{"g", one}, {"empty", nullptr}};
+  auto merged_one = merge_catalogs(alone);
+  EXPECT_EQ(&merged_one->models(), &one->models());
+  EXPECT_EQ(merged_one->order_at(3).data(), one->order_at(3).data());
+  EXPECT_EQ(merged_one->fetched_at_ms(), 7);
+  EXPECT_NE(merged_one->version(), one->version());
+  EXPECT_EQ(merged_one->find("a/x:p"), one->models()[0].get());
+
+  auto grouping =
+      std::make_shared<const Catalog>(ModelRecords{ModelBuilder("a/x", "org/m").record("g"),
+                                                   ModelBuilder("a/x:free", "org/m").record("g")},
+                                      7);
+  std::vector<NamedCatalog> groups{{"g", grouping}};
+  auto merged_groups = merge_catalogs(groups);
+  EXPECT_EQ(merged_groups->size(), 1u);
+  EXPECT_NE(&merged_groups->models(), &grouping->models());
+}
+
 // Many records claiming one canonical id (an upstream gone wrong) make one entry whose
 // offers are capped at the cheapest 256, and the merge stays linear in them.
 TEST(MergedGroups, AnEntryKeepsItsCheapest256Offers) {
