@@ -197,6 +197,23 @@ void Catalog::append_models_json(std::string& out) const {
   json.end_array();
 }
 
+SearchCache::Matches Catalog::search(std::string_view lower_q) const {
+  // Fewer candidates than this are verified again each time: cheaper than keeping them.
+  constexpr size_t kept_from = 256;
+  if (SearchCache::Matches kept = built_->searches.find(lower_q)) return kept;
+  std::optional<TextIndex::Candidates> found = text().candidates(lower_q);
+  if (!found) return nullptr;
+  std::vector<uint32_t>& ids = found->models;
+  if (!found->exact)
+    ids.erase(std::remove_if(ids.begin(), ids.end(),
+                             [&](uint32_t i) { return !text().contains(i, lower_q); }),
+              ids.end());
+  bool keep = found->models.size() >= kept_from;
+  auto matches = std::make_shared<const std::vector<uint32_t>>(std::move(ids));
+  if (keep) built_->searches.put(std::string(lower_q), matches);
+  return matches;
+}
+
 std::shared_ptr<const DeflatedPart> Catalog::prepare_deflate() const {
   std::call_once(built_->deflate_once, [this] {
     built_->deflated.store(std::make_shared<const DeflatedPart>(models_json()));

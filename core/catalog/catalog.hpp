@@ -91,6 +91,9 @@ class Catalog {
   const ValuePostings& by_pipeline_tag() const { return built_->by_pipeline_tag; }
   const ValuePostings& by_offer_gateway() const { return built_->by_offer_gateway; }
   const TextIndex& text() const { return built_->text; }
+  // The models (ascending) whose lower-cased id or name holds lower_q, verified; a broad
+  // search's answer is kept (SearchCache). Null for a one-byte q, which no gram covers.
+  SearchCache::Matches search(std::string_view lower_q) const;
 
   // `[model,model,...]` in upstream order, the data of a full-list answer: written from
   // each model's own JSON when asked for (no second copy of every model is kept).
@@ -115,6 +118,7 @@ class Catalog {
     Orders orders;
     ValuePostings by_provider, by_pipeline_tag, by_offer_gateway;
     TextIndex text;
+    SearchCache searches;
     size_t models_json_size;
     mutable std::once_flag deflate_once;
     mutable std::atomic<std::shared_ptr<const DeflatedPart>> deflated;

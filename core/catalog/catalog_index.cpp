@@ -140,4 +140,21 @@ std::optional<TextIndex::Candidates> TextIndex::candidates(std::string_view q) c
   return out;
 }
 
+SearchCache::Matches SearchCache::find(std::string_view lower_q) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(std::string(lower_q));
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+void SearchCache::put(std::string lower_q, Matches matches) const {
+  std::lock_guard lock(mutex_);
+  if (positions_ + matches->size() > max_positions) {
+    entries_.clear();
+    positions_ = 0;
+  }
+  if (matches->size() > max_positions) return;
+  positions_ += matches->size();
+  entries_.emplace(std::move(lower_q), std::move(matches));
+}
+
 }  // namespace gatehouse

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -95,6 +97,24 @@ class TextIndex {
   std::vector<uint32_t> models_;
   std::string texts_;                  // every lower_id and lower_name, one after another
   std::vector<uint32_t> text_starts_;  // model i: id at [2i], name at [2i+1], end at [2i+2]
+};
+
+// The verified matches (ascending) of recent broad searches, so a search asked again costs
+// its page, not its candidates. Bounded by the positions it holds; emptied whole when full
+// (a catalog lives until the next fetch, and the searches that matter come back). Safe for
+// concurrent use.
+class SearchCache {
+ public:
+  using Matches = std::shared_ptr<const std::vector<uint32_t>>;
+  static constexpr size_t max_positions = size_t{1} << 20;  // 4 MB
+
+  Matches find(std::string_view lower_q) const;
+  void put(std::string lower_q, Matches matches) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::string, Matches> entries_;
+  mutable size_t positions_ = 0;
 };
 
 }  // namespace gatehouse

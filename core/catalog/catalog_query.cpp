@@ -117,8 +117,11 @@ Page run_query(const Catalog& catalog, const ModelQuery& query) {
 
   std::optional<size_t> search_cost =
       query.q.empty() ? std::nullopt : catalog.text().estimate(query.q);
-  if (search_cost && (!best || *search_cost < best->models.size()))
-    return from_candidates(catalog, *catalog.text().candidates(query.q), query);
+  if (search_cost && (!best || *search_cost < best->models.size())) {
+    SearchCache::Matches found = catalog.search(query.q);
+    if (query.filter_count() == 1 && !query.sort) return slice(catalog, *found, query);
+    return from_candidates(catalog, {*found, true}, query);
+  }
   if (best && best->in_order)
     return query.filter_count() == 1 ? slice(catalog, best->models, query)
                                      : walk(catalog, best->models, query);

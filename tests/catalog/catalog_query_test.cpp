@@ -181,6 +181,32 @@ TEST(CatalogQuery, OfferFiltersAlone) {
     }
 }
 
+// A broad search's verified matches are kept and answered again (the random queries above
+// hold the answers to the scan with the cache in use); a narrow one is verified each time.
+TEST(CatalogQuery, ABroadSearchIsKeptANarrowOneIsNot) {
+  SearchCache::Matches broad = catalog().search("llama");
+  ASSERT_TRUE(broad);
+  EXPECT_GT(broad->size(), 256u);
+  EXPECT_EQ(catalog().search("llama"), broad);
+  EXPECT_TRUE(std::is_sorted(broad->begin(), broad->end()));
+  for (uint32_t i : *broad) EXPECT_TRUE(catalog().text().contains(i, "llama")) << i;
+  SearchCache::Matches narrow = catalog().search("qwq-32b");
+  ASSERT_TRUE(narrow);
+  EXPECT_NE(catalog().search("qwq-32b"), narrow);
+  EXPECT_EQ(*catalog().search("qwq-32b"), *narrow);
+  EXPECT_EQ(catalog().search("l"), nullptr);
+}
+
+TEST(CatalogQuery, TheSearchCacheIsBounded) {
+  SearchCache cache;
+  auto big = std::make_shared<const std::vector<uint32_t>>(SearchCache::max_positions / 2 + 1, 7u);
+  cache.put("a", big);
+  EXPECT_EQ(cache.find("a"), big);
+  cache.put("b", big);  // over the bound: what was kept goes
+  EXPECT_EQ(cache.find("a"), nullptr);
+  EXPECT_EQ(cache.find("b"), big);
+}
+
 TEST(CatalogQuery, ASearchFindsWhatItShould) {
   ModelQuery q;
   q.q = "llama";
