@@ -51,31 +51,39 @@ std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gate
   KeyGroups groups;
   std::vector<uint32_t> node_of(all.size());
   for (size_t i = 0; i < all.size(); ++i) node_of[i] = groups.add(*all[i]);
-  // Entries in the order of their first record; each one's records in gateway order.
+  // Entries in the order of their first record.
   std::unordered_map<uint32_t, uint32_t> entry_of_root;
-  std::vector<ModelRecords> entries;
-  for (size_t i = 0; i < all.size(); ++i) {
-    auto [it, fresh] = entry_of_root.emplace(groups.root(node_of[i]), entries.size());
-    if (fresh) entries.emplace_back();
-    entries[it->second].push_back(all[i]);
+  std::vector<uint32_t> entry_of(all.size()), first_of, size_of;
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    auto [it, fresh] = entry_of_root.emplace(groups.root(node_of[i]), first_of.size());
+    if (fresh) {
+      first_of.push_back(i);
+      size_of.push_back(0);
+    }
+    entry_of[i] = it->second;
+    ++size_of[it->second];
   }
 
   // One gateway's catalog that grouped nothing is its own merge: shared, not built again.
-  if (parts.size() == 1 && entries.size() == all.size())
+  if (parts.size() == 1 && first_of.size() == all.size())
     for (const auto& [name, catalog] : gateways)
       if (catalog) return std::make_shared<const Catalog>(*catalog, std::move(parts));
 
+  // The records of each entry of several, in gateway order (an entry of one needs no list).
+  std::vector<ModelRecords> grouped(first_of.size());
+  for (uint32_t i = 0; i < all.size(); ++i)
+    if (size_of[entry_of[i]] > 1) grouped[entry_of[i]].push_back(all[i]);
+
   ModelRecords models;
   std::vector<GroupMember> members;
-  models.reserve(entries.size());
-  for (ModelRecords& records : entries) {
-    auto entry = static_cast<uint32_t>(models.size());
-    if (records.size() == 1) {
-      models.push_back(std::move(records.front()));  // shared with the gateway's catalog
+  models.reserve(first_of.size());
+  for (uint32_t entry = 0; entry < first_of.size(); ++entry) {
+    if (size_of[entry] == 1) {
+      models.push_back(all[first_of[entry]]);  // shared with the gateway's catalog
       continue;
     }
-    models.push_back(std::make_shared<const ModelRecord>(merged_record(records)));
-    for (auto& r : records) members.push_back({std::move(r), entry});
+    models.push_back(std::make_shared<const ModelRecord>(merged_record(grouped[entry])));
+    for (auto& r : grouped[entry]) members.push_back({std::move(r), entry});
   }
   return std::make_shared<const Catalog>(std::move(models), oldest, std::move(parts),
                                          std::move(members));

@@ -5,8 +5,6 @@
 namespace gatehouse {
 namespace {
 
-bool known(int64_t v) { return v != GATEHOUSE_UNKNOWN_INT; }
-
 bool offered_by(const ModelRecord& m, std::string_view gateway) {
   return std::any_of(m.offers.begin(), m.offers.end(),
                      [&](const OfferKey& o) { return o.gateway == gateway; });

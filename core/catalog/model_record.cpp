@@ -23,10 +23,6 @@ std::string_view view(gatehouse_str s) { return {s.data, s.data ? s.size : 0}; }
 // The SDK's convention: a view with null data is absent (JSON null).
 std::string_view view_or_absent(gatehouse_str s) { return s.data ? view(s) : std::string_view(); }
 
-std::optional<int64_t> known(int64_t value) {
-  return value == GATEHOUSE_UNKNOWN_INT ? std::nullopt : std::optional<int64_t>(value);
-}
-
 class Renderer {
  public:
   Renderer(const gatehouse_model& model, std::string& out) : model_(model), json_(out) {}
@@ -49,7 +45,7 @@ class Renderer {
   }
 
   void integer(std::string_view field, int64_t value) {
-    json_.key(field).integer_or_null(known(value));
+    json_.key(field).integer_or_null(value_or_null(value));
   }
 
   void texts(std::string_view field, std::span<const gatehouse_str> items) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,6 +19,13 @@ class InvalidModel : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Whether a sort key or integer field holds a value (GATEHOUSE_UNKNOWN_INT is null), and
+// the value as JSON writes it.
+inline bool known(int64_t value) { return value != GATEHOUSE_UNKNOWN_INT; }
+inline std::optional<int64_t> value_or_null(int64_t value) {
+  return known(value) ? std::optional<int64_t>(value) : std::nullopt;
+}
 
 // One offer (ABI 1.1) as the catalog keeps it: where its JSON object sits in the record's
 // json, and what ordering and filtering read (see offers.hpp).

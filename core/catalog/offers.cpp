@@ -10,10 +10,16 @@ namespace {
 
 constexpr int price_places = 15;
 
-bool known(int64_t v) { return v != GATEHOUSE_UNKNOWN_INT; }
-
 // Unknown sorts after every known value.
 auto order_key(int64_t v) { return std::make_tuple(!known(v), v); }
+
+// best = the lowest (highest) known value of best and v.
+void keep_lowest(int64_t& best, int64_t v) {
+  if (known(v) && (!known(best) || v < best)) best = v;
+}
+void keep_highest(int64_t& best, int64_t v) {
+  if (known(v) && (!known(best) || v > best)) best = v;
+}
 
 }  // namespace
 
@@ -48,8 +54,8 @@ void set_offer_keys(ModelRecord& m, int64_t own_prompt, int64_t own_context) {
   m.context = own_context;
   for (const OfferKey& o : m.offers) {
     if (!o.live) continue;
-    if (known(o.prompt) && (!known(m.price) || o.prompt < m.price)) m.price = o.prompt;
-    if (known(o.context) && (!known(m.context) || o.context > m.context)) m.context = o.context;
+    keep_lowest(m.price, o.prompt);
+    keep_highest(m.context, o.context);
   }
 }
 
@@ -60,10 +66,8 @@ ModelRecord merged_record(std::span<const std::shared_ptr<const ModelRecord>> re
   std::vector<std::pair<const ModelRecord*, const OfferKey*>> all;
   for (const auto& r : records) {
     for (const OfferKey& o : r->offers) all.emplace_back(r.get(), &o);
-    if (known(r->price) && (!known(merged.price) || r->price < merged.price))
-      merged.price = r->price;
-    if (known(r->context) && (!known(merged.context) || r->context > merged.context))
-      merged.context = r->context;
+    keep_lowest(merged.price, r->price);
+    keep_highest(merged.context, r->context);
   }
   std::stable_sort(all.begin(), all.end(),
                    [](const auto& a, const auto& b) { return cheaper(*a.second, *b.second); });

@@ -20,10 +20,6 @@ constexpr std::string_view format_name = "gatehouse-snapshot";
 constexpr int64_t format_version = 2;                   // 2: offers and canonical ids (ABI 1.1)
 constexpr size_t max_snapshot_bytes = size_t{4} << 30;  // a 100k-model catalog is ~100 MB
 
-std::optional<int64_t> known(int64_t value) {
-  return value == GATEHOUSE_UNKNOWN_INT ? std::nullopt : std::optional<int64_t>(value);
-}
-
 // Strings in records were checked as UTF-8 at ingest, so writing them cannot fail.
 void write_record(JsonWriter& json, const ModelRecord& m) {
   json.begin_object();
@@ -31,9 +27,9 @@ void write_record(JsonWriter& json, const ModelRecord& m) {
   json.key("name").string(m.name);
   json.key("provider_slug").string(m.provider_slug);
   json.key("pipeline_tag").string(m.pipeline_tag);
-  json.key("created").integer_or_null(known(m.created));
-  json.key("downloads").integer_or_null(known(m.downloads));
-  json.key("likes").integer_or_null(known(m.likes));
+  json.key("created").integer_or_null(value_or_null(m.created));
+  json.key("downloads").integer_or_null(value_or_null(m.downloads));
+  json.key("likes").integer_or_null(value_or_null(m.likes));
   json.key("model").raw(m.json);  // canonical id, offers and their keys are read from it
   json.end_object();
 }

@@ -132,26 +132,34 @@ class HuggingFacePlugin {
   }
 
   // One list page: its models go to the sink (each id once, at most max_models per walk).
-  // Returns the next page's URL ("" at the end) and how many models the page held. The page
-  // is read before the router is asked (router_catalog() says why), so it is kept a moment.
+  // Returns the next page's URL ("" at the end) and how many models the page held. The
+  // fetch's first page answers before the router is asked (router_catalog() says why), so
+  // that one page is kept a moment; the others are read in place.
   std::pair<std::string, size_t> read_page(const std::string& url, size_t& walked,
                                            std::unordered_set<std::string>& seen,
                                            gatehouse::ModelSink& sink) {
-    std::string body, next;
+    auto normalize = [&](std::string_view body) {
+      return normalizer_.normalize_page(
+          body, url,
+          [&](const gatehouse::Model& m) {
+            if (walked >= max_models_) return;
+            ++walked;
+            if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
+          },
+          router_catalog());
+    };
+    bool router_pending = !router_url_.empty() && !router_;
+    std::string first_page, next;
+    size_t models = 0;
     host_.http_get(url, headers(), [&](const gatehouse::HttpResponse& r) {
       if (!r.ok()) throw gatehouse::Error(GATEHOUSE_ERR_UPSTREAM, r.failure());
-      body = r.body;
       next = next_link(r.header("Link").value_or(""), r.url);
+      if (router_pending)
+        first_page = r.body;
+      else
+        models = normalize(r.body);
     });
-    const RouterCatalog* router = router_catalog();
-    size_t models = normalizer_.normalize_page(
-        body, url,
-        [&](const gatehouse::Model& m) {
-          if (walked >= max_models_) return;
-          ++walked;
-          if (seen.insert(gatehouse::ascii_lower(m.id)).second) sink.emit(m);
-        },
-        router);
+    if (router_pending) models = normalize(first_page);
     return {next, models};
   }
 

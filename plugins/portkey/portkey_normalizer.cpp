@@ -11,12 +11,13 @@ using sv = std::string_view;
 constexpr sv byte_order_mark = "\xEF\xBB\xBF";
 const std::vector<std::string> text_only = {"text"};
 
-// "@deepinfra/deepseek-ai/DeepSeek-V3" is served by "deepinfra"; an id without the prefix
-// by Portkey's default.
-sv provider_of(sv portkey_id) {
-  if (!portkey_id.starts_with('@')) return "portkey";
-  sv provider = portkey_id.substr(1, portkey_id.find('/') - 1);
-  return provider.empty() ? "portkey" : provider;
+// "@nebius/llava-hf/llava-1.5-7b-hf" -> {"nebius", "llava-hf/llava-1.5-7b-hf"}; an id
+// without the "@provider/" prefix has no provider: {"", id}.
+std::pair<sv, sv> split_portkey_id(sv id) {
+  if (!id.starts_with('@')) return {sv(), id};
+  size_t slash = id.find('/');
+  return {id.substr(1, slash == sv::npos ? sv::npos : slash - 1),
+          slash == sv::npos ? sv() : id.substr(slash + 1)};
 }
 
 // Copies, for the list kept past the parse.
@@ -57,13 +58,8 @@ void PortkeyNormalizer::collect(od::object entry, std::vector<Model>& models) {
       }
   }
   std::string portkey_id(id);
-  sv provider;
-  if (id.starts_with('@')) {
-    size_t slash = id.find('/');
-    provider = id.substr(1, slash == sv::npos ? sv::npos : slash - 1);
-    id = slash == sv::npos ? sv() : id.substr(slash + 1);
-  }
-  if (id.empty()) id = slug;
+  auto [provider, model] = split_portkey_id(id);
+  id = model.empty() ? slug : model;
   if (id.empty()) return;  // nothing to name it by
   std::string lower = gatehouse::ascii_lower(id);
   if (!wanted(lower)) return;
@@ -119,7 +115,8 @@ size_t PortkeyNormalizer::normalize(sv bytes, sv where, const OnModel& on_model)
     offers.clear();
     for (sv portkey_id : portkey_ids) {
       gatehouse::Offer& offer = offers.emplace_back();
-      offer.provider = provider_of(portkey_id);
+      sv provider = split_portkey_id(portkey_id).first;
+      offer.provider = provider.empty() ? "portkey" : provider;  // Portkey's default provider
       offer.model_id = portkey_id;
     }
     out.offers = offers;
