@@ -4,9 +4,11 @@
 //   build/release/benchmarks/bench_serving [--benchmark_filter=...]
 #include "catalog/catalog.hpp"
 #include "catalog/catalog_query.hpp"
+#include "catalog/snapshot_store.hpp"
 #include "http/model_params.hpp"
 #include "http/models_envelope.hpp"
 #include "hub_records.hpp"
+#include "support/file_read.hpp"
 #include "support/gzip.hpp"
 
 #include <benchmark/benchmark.h>
@@ -20,7 +22,10 @@ const std::string list_2817 = GATEHOUSE_FIXTURES_DIR "/huggingface/list_2817.jso
 const Catalog& catalog(int copies) {
   static std::map<int, std::unique_ptr<Catalog>> built;
   auto& c = built[copies];
-  if (!c) c = std::make_unique<Catalog>(load_hub_records(list_2817, copies), 1);
+  if (!c) {
+    c = std::make_unique<Catalog>(load_hub_records(list_2817, copies), 1);
+    c->build_indexes();
+  }
   return *c;
 }
 
@@ -137,7 +142,11 @@ void BM_PageOf50Gzip(benchmark::State& state) {
 // later, off the publication: BM_DeflateFullList).
 void BM_BuildCatalog(benchmark::State& state) {
   auto records = load_hub_records(list_2817, static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(Catalog(records, 1));
+  for (auto _ : state) {
+    Catalog c(records, 1);
+    c.build_indexes();
+    benchmark::DoNotOptimize(c);
+  }
   set_counters(state, 0, records.size());
 }
 
@@ -165,11 +174,53 @@ void BM_MergeCatalogs(benchmark::State& state) {
       {"hug", std::make_shared<const Catalog>(load_hub_records(list_2817, int(state.range(0))), 1)},
       {"again", std::make_shared<const Catalog>(load_hub_records(list_2817, 1), 1)}};
   size_t entries = 0;
-  for (auto _ : state) entries = merge_catalogs(gateways)->size();
+  for (auto _ : state) {
+    std::shared_ptr<const Catalog> merged = merge_catalogs(gateways);
+    merged->build_indexes();  // as a publication after a fetch does
+    entries = merged->size();
+  }
   state.counters["entries"] = static_cast<double>(entries);
 }
 
 BENCHMARK(BM_MergeCatalogs)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);
+
+// A restart's work before its first answer, from a snapshot written by this build: read the
+// snapshot, build the gateway's catalog, merge it into `all` (the gateway alone). Its
+// indexes are built after publication (BM_RestartThenIndex adds them).
+std::string snapshot_of(int copies) {
+  auto dir = std::filesystem::temp_directory_path() / "gatehouse_bench_snapshot";
+  std::filesystem::create_directories(dir);
+  write_snapshot(dir, "hug", catalog(copies));
+  std::string bytes = read_regular_file(snapshot_path(dir, "hug"), size_t(1) << 32);
+  std::filesystem::remove_all(dir);
+  return bytes;
+}
+
+void BM_ReadSnapshot(benchmark::State& state) {
+  std::string bytes = snapshot_of(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(parse_snapshot(bytes, "hug", "bench"));
+  set_counters(state, bytes.size(), catalog(static_cast<int>(state.range(0))).size());
+}
+
+void restart(benchmark::State& state, bool then_index) {
+  std::string bytes = snapshot_of(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    Snapshot snapshot = parse_snapshot(bytes, "hug", "bench");
+    auto hug = std::make_shared<const Catalog>(std::move(snapshot.models), 1);
+    std::vector<NamedCatalog> gateways{{"hug", hug}};
+    std::shared_ptr<const Catalog> all = merge_catalogs(gateways);
+    if (then_index) all->build_indexes();
+    benchmark::DoNotOptimize(all);
+  }
+  set_counters(state, bytes.size(), catalog(static_cast<int>(state.range(0))).size());
+}
+
+void BM_Restart(benchmark::State& state) { restart(state, false); }
+void BM_RestartThenIndex(benchmark::State& state) { restart(state, true); }
+
+BENCHMARK(BM_ReadSnapshot)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Restart)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RestartThenIndex)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace gatehouse::bench

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache binutils git
   libboost1.81-dev libboost-url1.81-dev   # Asio, Beast, DLL (header-only), URL
-  libsimdjson-dev libtomlplusplus-dev libssl-dev zlib1g-dev
+  libsimdjson-dev libtomlplusplus-dev libssl-dev zlib1g-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   clang libclang-rt-14-dev                # libFuzzer and its sanitizers (scripts/fuzz.sh)

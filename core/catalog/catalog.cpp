@@ -138,16 +138,14 @@ bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool 
   return descending ? x > y : x < y;
 }
 
-Catalog::Built::Built(ModelRecords all, std::vector<GroupMember> grouped)
-    : models(first_of_each_id(std::move(all))),
-      members(std::move(grouped)),
-      orders(orders_of(models)),
+Catalog::Indexes::Indexes(const ModelRecords& models)
+    : orders(orders_of(models)),
       by_provider(models.size(), orders,
-                  [this](size_t i, auto add) { add(models[i]->lower_provider); }),
+                  [&](size_t i, auto add) { add(models[i]->lower_provider); }),
       by_pipeline_tag(models.size(), orders,
-                      [this](size_t i, auto add) { add(models[i]->pipeline_tag); }),
+                      [&](size_t i, auto add) { add(models[i]->pipeline_tag); }),
       by_offer_gateway(models.size(), orders,
-                       [this](size_t i, auto add) {
+                       [&](size_t i, auto add) {
                          // Each gateway once; a model has offers of a few gateways at most.
                          std::vector<std::string_view> seen;
                          for (const OfferKey& o : models[i]->offers)
@@ -156,7 +154,11 @@ Catalog::Built::Built(ModelRecords all, std::vector<GroupMember> grouped)
                              add(o.gateway);
                            }
                        }),
-      text(models),
+      text(models) {}
+
+Catalog::Built::Built(ModelRecords all, std::vector<GroupMember> grouped)
+    : models(first_of_each_id(std::move(all))),
+      members(std::move(grouped)),
       models_json_size(json_array_size(models)) {
   // The strongest claim first: an entry's own id, then its canonical id, then the records
   // it groups, then the ids its offers are asked for by.
@@ -200,7 +202,8 @@ void Catalog::append_models_json(std::string& out) const {
 SearchCache::Matches Catalog::search(std::string_view lower_q) const {
   // Fewer candidates than this are verified again each time: cheaper than keeping them.
   constexpr size_t kept_from = 256;
-  if (SearchCache::Matches kept = built_->searches.find(lower_q)) return kept;
+  const SearchCache& searches = indexes().searches;
+  if (SearchCache::Matches kept = searches.find(lower_q)) return kept;
   std::optional<TextIndex::Candidates> found = text().candidates(lower_q);
   if (!found) return nullptr;
   std::vector<uint32_t>& ids = found->models;
@@ -210,7 +213,7 @@ SearchCache::Matches Catalog::search(std::string_view lower_q) const {
               ids.end());
   bool keep = found->models.size() >= kept_from;
   auto matches = std::make_shared<const std::vector<uint32_t>>(std::move(ids));
-  if (keep) built_->searches.put(std::string(lower_q), matches);
+  if (keep) searches.put(std::string(lower_q), matches);
   return matches;
 }
 
@@ -233,7 +236,20 @@ const ModelRecord* Catalog::find(std::string_view id) const {
 }
 
 std::span<const uint32_t> Catalog::order(SortKey key, bool descending) const {
-  return built_->orders[order_index(key, descending)];
+  return order_at(order_index(key, descending));
+}
+
+void Catalog::build_indexes() const {
+  std::call_once(built_->indexes_once, [this] {
+    built_->indexes = std::make_unique<const Indexes>(built_->models);
+    built_->indexes_ready.store(built_->indexes.get(), std::memory_order_release);
+  });
+}
+
+const Catalog::Indexes& Catalog::indexes() const {
+  if (const Indexes* ready = built_->indexes_ready.load(std::memory_order_acquire)) return *ready;
+  build_indexes();
+  return *built_->indexes;
 }
 
 }  // namespace gatehouse

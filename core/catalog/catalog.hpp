@@ -79,18 +79,25 @@ class Catalog {
   // id or canonical id of the records an entry groups; then by an offer's model_id.
   const ModelRecord* find(std::string_view id) const;
 
+  // The sort orders and query indexes below are built once, by whichever comes first:
+  // build_indexes() (a fetch runs it before publishing; a restart runs it on a fetch thread
+  // after publishing the snapshot, so that the first answer need not wait for it) or the
+  // first accessor, which waits for it. Until then run_query() answers from the records.
+  void build_indexes() const;
+  bool indexed() const { return built_->indexes_ready.load(std::memory_order_acquire) != nullptr; }
+
   // Positions into models(), ordered by key; models without a value come last in both
   // directions, and ties keep upstream order.
   std::span<const uint32_t> order(SortKey key, bool descending) const;
   // The same by order_index(); 0 is upstream order.
-  std::span<const uint32_t> order_at(size_t index) const { return built_->orders[index]; }
+  std::span<const uint32_t> order_at(size_t index) const { return indexes().orders[index]; }
 
   // The indexes queries use: per lower-cased provider, per pipeline tag, per gateway with
   // an offer, and by substring.
-  const ValuePostings& by_provider() const { return built_->by_provider; }
-  const ValuePostings& by_pipeline_tag() const { return built_->by_pipeline_tag; }
-  const ValuePostings& by_offer_gateway() const { return built_->by_offer_gateway; }
-  const TextIndex& text() const { return built_->text; }
+  const ValuePostings& by_provider() const { return indexes().by_provider; }
+  const ValuePostings& by_pipeline_tag() const { return indexes().by_pipeline_tag; }
+  const ValuePostings& by_offer_gateway() const { return indexes().by_offer_gateway; }
+  const TextIndex& text() const { return indexes().text; }
   // The models (ascending) whose lower-cased id or name holds lower_q, verified; a broad
   // search's answer is kept (SearchCache). Null for a one-byte q, which no gram covers.
   SearchCache::Matches search(std::string_view lower_q) const;
@@ -109,20 +116,30 @@ class Catalog {
   std::shared_ptr<const DeflatedPart> prepare_deflate() const;
 
  private:
-  // Everything built of the models, once.
+  struct Indexes {
+    explicit Indexes(const ModelRecords& models);
+    Orders orders;
+    ValuePostings by_provider, by_pipeline_tag, by_offer_gateway;
+    TextIndex text;
+    SearchCache searches;
+  };
+
+  // Everything built of the models: what find() and a full list need at once, the indexes
+  // once (see build_indexes()).
   struct Built {
     Built(ModelRecords models, std::vector<GroupMember> members);
     ModelRecords models;
     std::vector<GroupMember> members;  // keeps the views of by_lower_id alive
     std::unordered_map<std::string_view, uint32_t> by_lower_id;
-    Orders orders;
-    ValuePostings by_provider, by_pipeline_tag, by_offer_gateway;
-    TextIndex text;
-    SearchCache searches;
     size_t models_json_size;
+    mutable std::once_flag indexes_once;
+    mutable std::unique_ptr<const Indexes> indexes;
+    mutable std::atomic<const Indexes*> indexes_ready{nullptr};
     mutable std::once_flag deflate_once;
     mutable std::atomic<std::shared_ptr<const DeflatedPart>> deflated;
   };
+
+  const Indexes& indexes() const;
 
   std::shared_ptr<const Built> built_;
   int64_t fetched_at_ms_;

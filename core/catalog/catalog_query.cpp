@@ -1,6 +1,7 @@
 #include "catalog/catalog_query.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 namespace gatehouse {
 namespace {
@@ -10,14 +11,23 @@ bool offered_by(const ModelRecord& m, std::string_view gateway) {
                      [&](const OfferKey& o) { return o.gateway == gateway; });
 }
 
-bool matches(const Catalog& c, uint32_t i, const ModelQuery& q) {
-  if (!q.q.empty() && !c.text().contains(i, q.q)) return false;
-  const ModelRecord& m = *c.models()[i];
+// Every filter but the search.
+bool values_match(const ModelRecord& m, const ModelQuery& q) {
   return (q.provider.empty() || m.lower_provider == q.provider) &&
          (q.pipeline_tag.empty() || m.pipeline_tag == q.pipeline_tag) &&
          (q.offered_by.empty() || offered_by(m, q.offered_by)) &&
          (!q.max_price || (known(m.price) && m.price <= *q.max_price)) &&
          (!q.min_context || (known(m.context) && m.context >= *q.min_context));
+}
+
+// Every filter, read from the record alone (its own lower-cased copies, no index).
+bool record_matches(const ModelRecord& m, const ModelQuery& q) {
+  return values_match(m, q) && (q.q.empty() || m.lower_id.find(q.q) != std::string::npos ||
+                                m.lower_name.find(q.q) != std::string::npos);
+}
+
+bool matches(const Catalog& c, uint32_t i, const ModelQuery& q) {
+  return (q.q.empty() || c.text().contains(i, q.q)) && values_match(*c.models()[i], q);
 }
 
 // The models whose key passes a bound: a prefix of the key's order that puts them first
@@ -54,13 +64,9 @@ Page walk(const Catalog& c, std::span<const uint32_t> ordered, const ModelQuery&
   return page;
 }
 
-// The search's candidates (upstream order) checked, then only the page's part put in the
-// query's order: the rest is counted, not sorted.
-Page from_candidates(const Catalog& c, TextIndex::Candidates found, const ModelQuery& q) {
-  std::vector<uint32_t>& ids = found.models;
-  if (!found.exact || q.filter_count() > 1)
-    ids.erase(std::remove_if(ids.begin(), ids.end(), [&](uint32_t i) { return !matches(c, i, q); }),
-              ids.end());
+// Matches in upstream order, of which only the page's part is put in the query's order:
+// the rest is counted, not sorted.
+Page page_of_matches(const Catalog& c, std::vector<uint32_t>& ids, const ModelQuery& q) {
   if (q.sort && q.offset < ids.size()) {
     auto end = ids.begin() + static_cast<ptrdiff_t>(page_end(q, ids.size()));
     std::partial_sort(ids.begin(), end, ids.end(), [&](uint32_t a, uint32_t b) {
@@ -72,6 +78,31 @@ Page from_candidates(const Catalog& c, TextIndex::Candidates found, const ModelQ
   return slice(c, ids, q);
 }
 
+// The search's candidates (upstream order), checked.
+Page from_candidates(const Catalog& c, TextIndex::Candidates found, const ModelQuery& q) {
+  std::vector<uint32_t>& ids = found.models;
+  if (!found.exact || q.filter_count() > 1)
+    ids.erase(std::remove_if(ids.begin(), ids.end(), [&](uint32_t i) { return !matches(c, i, q); }),
+              ids.end());
+  return page_of_matches(c, ids, q);
+}
+
+// A catalog whose indexes are still being built (just after a restart): every record is
+// checked, rather than an I/O thread waiting for the indexes.
+Page unindexed(const Catalog& c, const ModelQuery& q) {
+  std::vector<uint32_t> ids;
+  if (!q.filters() && !q.sort) {
+    ids.resize(std::min(c.size(), page_end(q, c.size())));  // the page only: a slice
+    std::iota(ids.begin(), ids.end(), 0u);
+    Page page = slice(c, ids, q);
+    page.total = c.size();
+    return page;
+  }
+  for (uint32_t i = 0; i < c.size(); ++i)
+    if (record_matches(*c.models()[i], q)) ids.push_back(i);
+  return page_of_matches(c, ids, q);
+}
+
 }  // namespace
 
 // The cheapest exact source of the matches: the shortest of the postings of the value
@@ -80,6 +111,7 @@ Page from_candidates(const Catalog& c, TextIndex::Candidates found, const ModelQ
 // against the other filters. Only a one-byte search with no other filter looks at every
 // model.
 Page run_query(const Catalog& catalog, const ModelQuery& query) {
+  if (!catalog.indexed()) return unindexed(catalog, query);
   size_t order = order_index(query.sort, query.descending);
   if (!query.filters()) return slice(catalog, catalog.order_at(order), query);
 
@@ -138,17 +170,7 @@ Page scan_query(const Catalog& catalog, const ModelQuery& query) {
   size_t end = query.limit ? query.offset + *query.limit : catalog.size();
   for (uint32_t i : catalog.order_at(order_index(query.sort, query.descending))) {
     const ModelRecord& m = *catalog.models()[i];
-    bool offered = query.offered_by.empty();
-    for (const OfferKey& o : m.offers) offered = offered || o.gateway == query.offered_by;
-    bool match =
-        (query.provider.empty() || m.lower_provider == query.provider) &&
-        (query.pipeline_tag.empty() || m.pipeline_tag == query.pipeline_tag) && offered &&
-        (!query.max_price || (m.price != GATEHOUSE_UNKNOWN_INT && m.price <= *query.max_price)) &&
-        (!query.min_context ||
-         (m.context != GATEHOUSE_UNKNOWN_INT && m.context >= *query.min_context)) &&
-        (query.q.empty() || m.lower_id.find(query.q) != std::string::npos ||
-         m.lower_name.find(query.q) != std::string::npos);
-    if (!match) continue;
+    if (!record_matches(m, query)) continue;
     if (page.total >= query.offset && page.total < end) page.models.push_back(&m);
     ++page.total;
   }

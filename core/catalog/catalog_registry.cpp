@@ -69,7 +69,14 @@ std::shared_ptr<const Catalog> CatalogRegistry::merge(const GatewayList& list,
   std::vector<NamedCatalog> parts;
   for (const auto& g : list.gateways)
     parts.emplace_back(g->name(), source && g->owns(*source) ? next : g->catalog());
-  return merge_catalogs(parts);
+  std::shared_ptr<const Catalog> merged = merge_catalogs(parts);
+  // As ready as its parts: after a fetch, no query of `all` goes without indexes; after a
+  // restart, the snapshots are served at once and everything is indexed after (prepare()).
+  bool parts_indexed = std::all_of(parts.begin(), parts.end(), [](const NamedCatalog& p) {
+    return !p.second || p.second->indexed();
+  });
+  if (merged && parts_indexed) merged->build_indexes();
+  return merged;
 }
 
 void CatalogRegistry::publish(const GatewayCache& source,
@@ -84,12 +91,16 @@ void CatalogRegistry::publish(const GatewayCache& source,
                                     [&](const auto& g) { return g->owns(source); });
   if (listed) merged_.store(merge(*list, &source, next));
   make_visible();
-  prepare_deflates({next, listed ? merged_.load() : nullptr});
+  prepare({next, listed ? merged_.load() : nullptr});
 }
 
-void CatalogRegistry::prepare_deflates(std::initializer_list<std::shared_ptr<const Catalog>> all) {
+void CatalogRegistry::prepare(std::initializer_list<std::shared_ptr<const Catalog>> all) {
   for (const auto& catalog : all)
-    if (catalog) pool_.post([catalog] { catalog->prepare_deflate(); });
+    if (catalog)
+      pool_.post([catalog] {
+        catalog->build_indexes();
+        catalog->prepare_deflate();
+      });
 }
 
 void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
@@ -100,7 +111,7 @@ void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
   std::lock_guard lock(publish_mutex_);
   merged_.store(merge(*list, nullptr, nullptr));
   gateways_.store(list);
-  prepare_deflates({merged_.load()});
+  prepare({merged_.load()});
 }
 
 void CatalogRegistry::start() {

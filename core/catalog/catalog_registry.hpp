@@ -87,8 +87,9 @@ class CatalogRegistry {
                const std::function<void()>& make_visible);
   // Makes `list` the gateways in force: its merge first, then the list.
   void publish_list(std::shared_ptr<GatewayList> list);
-  // Deflates each catalog's full list on a fetch thread, off the publication.
-  void prepare_deflates(std::initializer_list<std::shared_ptr<const Catalog>> catalogs);
+  // Builds each catalog's indexes (when it was published without them) and deflates its
+  // full list, on a fetch thread, off the publication.
+  void prepare(std::initializer_list<std::shared_ptr<const Catalog>> catalogs);
   // The merge of `list`'s catalogs, with `next` in place of the one `source` owns.
   static std::shared_ptr<const Catalog> merge(const GatewayList& list, const GatewayCache* source,
                                               const std::shared_ptr<const Catalog>& next);

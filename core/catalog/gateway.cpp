@@ -75,6 +75,7 @@ FetchOutcome Gateway::fetch(const GatewayBinding& binding) {
   }
   ++counters().fetch_ok;
   auto catalog = std::make_shared<const Catalog>(std::move(records), clock_.now_unix_ms());
+  catalog->build_indexes();  // here, on the fetch thread: published ready for every query
   log_info("gateway '" + name_ + "': " + std::to_string(catalog->size()) + " models from " +
            binding.plugin.label() +
            (dropped ? ", " + std::to_string(dropped) + " invalid dropped" : "") + " in " +

@@ -1,6 +1,7 @@
 #include "catalog/snapshot_store.hpp"
 
 #include "catalog/offers.hpp"
+#include "support/content_hash.hpp"
 #include "support/file_read.hpp"
 #include "support/json_writer.hpp"
 
@@ -17,7 +18,14 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view format_name = "gatehouse-snapshot";
-constexpr int64_t format_version = 2;                   // 2: offers and canonical ids (ABI 1.1)
+// 2: offers and canonical ids (ABI 1.1). 3: a checksum in place of a validation pass (a
+// version 2 file is still read, validated as before).
+constexpr int64_t format_version = 3;
+// The file begins with these bytes, then the checksum's 16 hex digits and '"': XXH3-64 of
+// every byte after them, which damage or truncation changes.
+constexpr std::string_view sealed_head =
+    R"({"format":"gatehouse-snapshot","version":3,"checksum":")";
+constexpr size_t checksum_digits = 16;
 constexpr size_t max_snapshot_bytes = size_t{4} << 30;  // a 100k-model catalog is ~100 MB
 
 // Strings in records were checked as UTF-8 at ingest, so writing them cannot fail.
@@ -34,13 +42,14 @@ void write_record(JsonWriter& json, const ModelRecord& m) {
   json.end_object();
 }
 
+uint64_t checksum_of(std::string_view sealed) { return XXH3_64bits(sealed.data(), sealed.size()); }
+
 // One record per line, so a damaged file can be read by eye.
 std::string render(std::string_view gateway, const Catalog& catalog) {
-  std::string out;
+  std::string out(sealed_head);
+  out.append(checksum_digits, '0').push_back('"');
+  size_t sealed_from = out.size();
   JsonWriter json(out);
-  json.begin_object();
-  json.key("format").string(format_name);
-  json.key("version").integer(format_version);
   json.key("gateway").string(gateway);
   json.key("fetched_at_ms").integer(catalog.fetched_at_ms());
   json.key("count").integer(static_cast<int64_t>(catalog.size()));
@@ -51,6 +60,9 @@ std::string render(std::string_view gateway, const Catalog& catalog) {
   }
   json.end_array().end_object();
   out.push_back('\n');
+  std::string checksum =
+      ContentHash::to_hex(checksum_of(std::string_view(out).substr(sealed_from)));
+  out.replace(sealed_head.size(), checksum_digits, checksum);
   return out;
 }
 
@@ -159,20 +171,37 @@ std::shared_ptr<const ModelRecord> read_record(simdjson::ondemand::object o) {
   return m;
 }
 
-Snapshot parse(const simdjson::padded_string& bytes, std::string_view gateway,
-               const fs::path& path) {
-  // A full validation first: On-Demand alone would not notice damage it skips over.
+// On-Demand alone would not notice damage in what it skips over: a version 3 file is
+// checked by its checksum (a pass over the bytes at memory speed), a version 2 file by a
+// full validation (a DOM parse, which costs more than reading the snapshot).
+void check_whole(const simdjson::padded_string& bytes, const fs::path& path) {
+  std::string_view all(bytes.data(), bytes.size());
+  if (all.starts_with(sealed_head)) {
+    std::string_view digits = all.substr(sealed_head.size(), checksum_digits);
+    size_t sealed_from = sealed_head.size() + checksum_digits + 1;
+    if (all.size() < sealed_from || all[sealed_from - 1] != '"' ||
+        digits != ContentHash::to_hex(checksum_of(all.substr(sealed_from))))
+      fail(path, "damaged or truncated (its checksum does not match its contents)");
+    return;
+  }
   simdjson::dom::parser validator;
   if (auto error = validator.parse(bytes).error())
     fail(path, std::string("not valid JSON (") + simdjson::error_message(error) + ")");
+}
 
+Snapshot parse(const simdjson::padded_string& bytes, std::string_view gateway,
+               const fs::path& path) {
+  check_whole(bytes, path);
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc = parser.iterate(bytes);
   simdjson::ondemand::object root = doc.get_object();
-  if (std::string_view(root["format"]) != format_name || int64_t(root["version"]) != format_version)
+  int64_t version = 0;
+  if (std::string_view(root["format"]) != format_name || (version = root["version"]) < 2 ||
+      version > format_version)
     fail(path,
-         "not a gatehouse snapshot of format version 2 (version 1 came before offers; "
+         "not a gatehouse snapshot of format version 2 or 3 (version 1 came before offers; "
          "the next fetch replaces it)");
+  if (version == 3) root["checksum"].get_string().value();  // checked above
   if (std::string_view(root["gateway"]) != gateway) fail(path, "belongs to another gateway");
   Snapshot snapshot;
   snapshot.fetched_at_ms = root["fetched_at_ms"];

@@ -128,21 +128,35 @@ bool is_redirect(unsigned status) {
 
 }  // namespace
 
+// Made at the first HTTPS request, not at start: loading the system's roots parses every
+// certificate of the bundle (about 50 ms here), which a restart serving its snapshots does
+// not need before its first answer.
 struct HttpClient::Tls {
-  ssl::context context{ssl::context::tls_client};
+  ssl::context& context(const HttpClientSettings& settings) {
+    std::call_once(once_, [&] {
+      ssl::context& made_context = made_.emplace(ssl::context::tls_client);
+      beast::error_code ec;
+      made_context.set_default_verify_paths(ec);
+      made_context.set_verify_mode(ssl::verify_peer);
+      if (settings.ca_file.empty()) return;
+      made_context.load_verify_file(settings.ca_file.string(), ec);
+      if (ec) {
+        made_.reset();
+        throw std::runtime_error("cannot load CA file " + settings.ca_file.string() + ": " +
+                                 ec.message());
+      }
+    });
+    return *made_;
+  }
+
+ private:
+  std::once_flag once_;
+  std::optional<ssl::context> made_;
 };
 
 HttpClient::HttpClient(HttpClientSettings settings)
     : settings_(std::move(settings)), tls_(std::make_unique<Tls>()) {
-  beast::error_code ec;
-  tls_->context.set_default_verify_paths(ec);
-  tls_->context.set_verify_mode(ssl::verify_peer);
-  if (!settings_.ca_file.empty()) {
-    tls_->context.load_verify_file(settings_.ca_file.string(), ec);
-    if (ec)
-      throw std::runtime_error("cannot load CA file " + settings_.ca_file.string() + ": " +
-                               ec.message());
-  }
+  if (!settings_.ca_file.empty()) tls_->context(settings_);  // a bad ca_file fails the start
 }
 
 HttpClient::~HttpClient() = default;
@@ -317,7 +331,8 @@ HttpClientResponse HttpClient::follow(const std::string& url, const HttpHeaders&
   const std::string origin = origin_of(target);
   HttpHeaders sent = headers;
   for (int redirects = 0;; ++redirects) {
-    HttpClientResponse r = Exchange(target, sent, deadline, settings_, tls_->context).run();
+    HttpClientResponse r =
+        Exchange(target, sent, deadline, settings_, tls_->context(settings_)).run();
     std::string location = header_value(r.headers, "Location");
     if (!is_redirect(r.status) || location.empty()) return r;
     if (redirects == settings_.max_redirects)

@@ -4,6 +4,7 @@
 #include "catalog/snapshot_store.hpp"
 #include "harness/json.hpp"
 #include "harness/plugin_run.hpp"
+#include "harness/snapshot_seal.hpp"
 #include "harness/test_client.hpp"
 #include "harness/test_server.hpp"
 #include "support/clock.hpp"
@@ -236,13 +237,20 @@ TEST(CatalogCache, InvalidModelsAreDroppedAndCounted) {
             std::string::npos);
 }
 
+// A fetched catalog is published with its indexes; a restart serves its snapshot before
+// they are built (then on a fetch thread), with the same answers.
 TEST(CatalogCache, RestartWithoutUpstreamServesTheSnapshotAtOnce) {
   Upstream up;
   up.serve("hub_list_50.json");
-  std::vector<std::string> before;
+  std::vector<std::string> before, searched;
+  const std::string search = "/v1/catalog/models?gateway=all&q=in&sort=likes&limit=7&offset=2";
   {
     auto server = up.server(up.config(60));
     before = settled_models(*server).ids();
+    EXPECT_TRUE(server->catalogs().gateways()->gateways[0]->catalog()->indexed());
+    EXPECT_TRUE(server->catalogs().merged()->indexed());
+    searched = Json(test::http_get(server->port(), search).body).ids();
+    ASSERT_EQ(searched.size(), 7u);
   }
   ASSERT_TRUE(std::filesystem::exists(snapshot_path(up.cache, "hug")));
   up.go_down();
@@ -254,6 +262,9 @@ TEST(CatalogCache, RestartWithoutUpstreamServesTheSnapshotAtOnce) {
   EXPECT_EQ(j.ids(), before);
   EXPECT_TRUE(bool(j["cache"]["stale"]));
   EXPECT_EQ(int64_t(j["cache"]["age_s"]), 61);
+  EXPECT_EQ(Json(test::http_get(server->port(), search).body).ids(), searched);
+  EXPECT_TRUE(eventually([&] { return server->catalogs().merged()->indexed(); }));
+  EXPECT_EQ(Json(test::http_get(server->port(), search).body).ids(), searched);
 }
 
 TEST(CatalogCache, FreshSnapshotIsServedAsFresh) {
@@ -286,7 +297,7 @@ TEST(CatalogCache, ASnapshotWithAnImpossibleTimeIsStaleAndRefetched) {
     std::string bytes = test::read_bytes(path);
     size_t at = bytes.find("\"fetched_at_ms\":") + 16;
     bytes.replace(at, bytes.find(',', at) - at, when);
-    std::ofstream(path, std::ios::trunc) << bytes;
+    std::ofstream(path, std::ios::trunc) << test::resealed(bytes);
     up.go_down();
     Config config = up.config(3600);
     config.cache.first_fetch_wait_ms = 0;
@@ -312,7 +323,8 @@ TEST(CatalogCache, AFifoAtTheSnapshotPathIsIgnoredNotWaitedOn) {
 }
 
 TEST(CatalogCache, CorruptOrTruncatedSnapshotIsIgnored) {
-  for (std::string damage : {"truncate", "garbage", "other-gateway"}) {
+  for (std::string damage :
+       {"truncate", "garbage", "other-gateway", "one-digit", "resealed-other-gateway"}) {
     Upstream up;
     up.serve("hub_list_50.json");
     {
@@ -327,7 +339,11 @@ TEST(CatalogCache, CorruptOrTruncatedSnapshotIsIgnored) {
     }
     if (damage == "truncate") bytes.resize(bytes.size() / 2);
     if (damage == "garbage") bytes = "\x01\x02 not json";
-    if (damage == "other-gateway") bytes.replace(bytes.find("\"hug\""), 5, "\"pk\"");
+    if (damage.ends_with("other-gateway")) bytes.replace(bytes.find("\"hug\""), 5, "\"pk\"");
+    if (damage.starts_with("resealed")) bytes = test::resealed(bytes);
+    // Still valid JSON, still a catalog: only the checksum tells.
+    size_t digit = bytes.find("\"fetched_at_ms\":") + 16;
+    if (damage == "one-digit") bytes[digit] = bytes[digit] == '1' ? '2' : '1';
     std::ofstream(path, std::ios::trunc) << bytes;
     up.serve("fixture_models.json");
     test::TestServer server(up.config());

@@ -1,7 +1,8 @@
 // The indexed query gives exactly the answer of a plain scan (scan_query: every model in
 // the query's order, each checked): the same models in the same order and the same total,
 // on random filters over the merge of the recorded catalogs (the Hub's 2,817 models, then
-// Portkey's, OpenRouter's and DeepInfra's, with their offers).
+// Portkey's, OpenRouter's and DeepInfra's, with their offers). So does the query of a
+// catalog whose indexes are not built yet (as just after a restart).
 #include "catalog/catalog_query.hpp"
 #include "catalog/catalog.hpp"
 #include "harness/plugin_run.hpp"
@@ -38,9 +39,17 @@ const Catalog& catalog() {
                                       {{"base_url", "https://api.deepinfra.com"}});
     gateways.emplace_back("openai_compatible",
                           std::make_shared<const Catalog>(std::move(deepinfra), 1));
-    return merge_catalogs(gateways);
+    std::shared_ptr<const Catalog> merged = merge_catalogs(gateways);
+    merged->build_indexes();
+    return merged;
   }();
   return *c;
+}
+
+// The same models in a catalog of their own, whose indexes nothing builds.
+const Catalog& unindexed() {
+  static const Catalog c(catalog().models(), 1);
+  return c;
 }
 
 std::vector<std::string> ids(const Page& p) {
@@ -60,6 +69,10 @@ void expect_same(const ModelQuery& q) {
                      " limit=" + (q.limit ? std::to_string(*q.limit) : "-");
   ASSERT_EQ(indexed.total, plain.total) << what;
   ASSERT_EQ(ids(indexed), ids(plain)) << what;
+  Page before_indexes = run_query(unindexed(), q);
+  ASSERT_FALSE(unindexed().indexed()) << "a query must not wait for the indexes";
+  ASSERT_EQ(before_indexes.total, plain.total) << what << " (not indexed)";
+  ASSERT_EQ(ids(before_indexes), ids(plain)) << what << " (not indexed)";
 }
 
 // Values the catalog has (and some it has not): a random query draws from them.

@@ -3,6 +3,8 @@
 #include "catalog/catalog_query.hpp"
 #include "catalog/snapshot_store.hpp"
 #include "harness/paths.hpp"
+#include "harness/plugin_run.hpp"
+#include "harness/snapshot_seal.hpp"
 #include "harness/test_client.hpp"
 
 #include <gtest/gtest.h>
@@ -140,6 +142,55 @@ TEST(Snapshot, RoundTripsEveryField) {
   EXPECT_FALSE(read_snapshot(dir.path(), "other"));
   std::filesystem::copy_file(snapshot_path(dir.path(), "hug"), snapshot_path(dir.path(), "pk"));
   EXPECT_THROW(read_snapshot(dir.path(), "pk"), SnapshotError);
+}
+
+// What parse_snapshot says of `bytes`, or "" when it reads them.
+std::string refusal(const std::string& bytes) {
+  try {
+    parse_snapshot(bytes, "hug", "/cache/hug.catalog.json");
+    return "";
+  } catch (const SnapshotError& e) {
+    return e.what();
+  }
+}
+
+std::string snapshot_bytes(const Catalog& c) {
+  test::TempDir dir;
+  write_snapshot(dir.path(), "hug", c);
+  return test::read_bytes(snapshot_path(dir.path(), "hug"));
+}
+
+TEST(Snapshot, ADamagedByteIsCaughtByTheChecksumEvenInValidJson) {
+  std::string bytes = snapshot_bytes(Catalog({record("a/x", 1), record("b/y", 3)}, 5));
+  ASSERT_EQ(refusal(bytes), "");
+  size_t at = bytes.find("\"b/y\"") + 1;
+  std::string changed = bytes;
+  changed[at] = 'c';  // "c/y": still JSON, still a model
+  EXPECT_EQ(refusal(changed),
+            "snapshot /cache/hug.catalog.json: damaged or truncated (its checksum does not "
+            "match its contents)");
+  EXPECT_NE(refusal(bytes.substr(0, bytes.size() - 1)), "") << "a lost last byte";
+  EXPECT_NE(refusal(bytes.substr(0, 70)), "") << "cut inside the checksum";
+  EXPECT_EQ(refusal(test::resealed(changed)), "") << "the checksum is all that was wrong";
+}
+
+// A snapshot of the release before checksums is read after an upgrade (validated whole);
+// one of before offers is refused with the reason.
+TEST(Snapshot, VersionTwoIsStillReadVersionOneIsRefused) {
+  Catalog c({record("a/x", 1), record("b/y", 3)}, 5);
+  std::string v3 = snapshot_bytes(c);
+  size_t checksum = v3.find(",\"checksum\":");
+  std::string v2 = v3.substr(0, checksum) + v3.substr(checksum + 30);
+  v2.replace(v2.find("\"version\":3"), 11, "\"version\":2");
+  ASSERT_TRUE(v2.starts_with(R"({"format":"gatehouse-snapshot","version":2,"gateway":"hug")"));
+  Snapshot s = parse_snapshot(v2, "hug", "/cache/hug.catalog.json");
+  ASSERT_EQ(s.models.size(), 2u);
+  EXPECT_EQ(s.models[1]->json, c.models()[1]->json);
+  EXPECT_NE(refusal(v2.substr(0, v2.size() - 5)).find("not valid JSON"), std::string::npos);
+  std::string v1 = v2;
+  v1.replace(v1.find("\"version\":2"), 11, "\"version\":1");
+  EXPECT_NE(refusal(v1).find("not a gatehouse snapshot of format version 2 or 3"),
+            std::string::npos);
 }
 
 }  // namespace

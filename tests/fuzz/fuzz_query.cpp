@@ -1,6 +1,6 @@
 // Any query string for GET /v1/catalog/models, parsed and run on a catalog: a 400 with
 // its reason, or a page whose envelope parses and whose numbers add up, and that is the
-// page a plain scan gives.
+// page a plain scan gives, with the catalog's indexes and before they are built.
 #include "catalog/catalog_query.hpp"
 #include "http/model_params.hpp"
 #include "http/models_envelope.hpp"
@@ -51,9 +51,17 @@ const Catalog& catalog() {
     std::vector<NamedCatalog> gateways{
         {"hug", std::make_shared<const Catalog>(gateway_records("hug", 0, 40), 1700000000000)},
         {"or", std::make_shared<const Catalog>(gateway_records("or", 30, 50), 1700000000000)}};
-    return merge_catalogs(gateways);
+    std::shared_ptr<const Catalog> merged = merge_catalogs(gateways);
+    merged->build_indexes();
+    return merged;
   }();
   return *built;
+}
+
+// The same models before their indexes are built (just after a restart).
+const Catalog& unindexed() {
+  static const Catalog c(catalog().models(), 1700000000000);
+  return c;
 }
 
 }  // namespace
@@ -72,6 +80,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (page.models.size() > page.total || (q.limit && page.models.size() > *q.limit)) std::abort();
     Page plain = scan_query(catalog(), q);
     if (plain.total != page.total || plain.models != page.models) std::abort();
+    Page early = run_query(unindexed(), q);
+    if (unindexed().indexed() || early.total != page.total || early.models != page.models)
+      std::abort();
     std::string body =
         page_body(page.models, {page.total, page.models.size(), q.offset, q.limit, "hug"},
                   {1700000001000, 1700000000000, false, {{"hug", "fresh"}}});
