@@ -9,20 +9,9 @@
 #include <iterator>
 #include <numeric>
 #include <tuple>
-#include <unordered_set>
 
 namespace gatehouse {
 namespace {
-
-// Keeps the first model of each lower-cased id.
-ModelRecords first_of_each_id(ModelRecords models) {
-  std::unordered_set<std::string_view> seen;
-  ModelRecords out;
-  out.reserve(models.size());
-  for (auto& m : models)
-    if (seen.insert(m->lower_id).second) out.push_back(std::move(m));
-  return out;
-}
 
 // Covers everything a response can show: the JSON, the keys that order and filter it,
 // and, for a merge, which gateways it holds (one may add only ids others had).
@@ -156,21 +145,28 @@ Catalog::Indexes::Indexes(const ModelRecords& models)
                        }),
       text(models) {}
 
+// The strongest claim first: an entry's own id (the first model of each lower-cased id is
+// kept), then its canonical id, then the records it groups, then the ids its offers are
+// asked for by.
 Catalog::Built::Built(ModelRecords all, std::vector<GroupMember> grouped)
-    : models(first_of_each_id(std::move(all))),
-      members(std::move(grouped)),
-      models_json_size(json_array_size(models)) {
-  // The strongest claim first: an entry's own id, then its canonical id, then the records
-  // it groups, then the ids its offers are asked for by.
-  by_lower_id.reserve(models.size());
-  for (uint32_t i = 0; i < models.size(); ++i) by_lower_id.emplace(models[i]->lower_id, i);
-  for (uint32_t i = 0; i < models.size(); ++i) by_lower_id.emplace(models[i]->group_key(), i);
+    : members(std::move(grouped)) {
+  by_lower_id.reserve(all.size() + 2 * members.size());
+  models.reserve(all.size());
+  for (auto& m : all)
+    if (by_lower_id.emplace(m->lower_id, static_cast<uint32_t>(models.size())).second)
+      models.push_back(std::move(m));
+  for (uint32_t i = 0; i < models.size(); ++i) {
+    if (models[i]->lower_canonical.empty()) continue;
+    auto [it, fresh] = by_lower_id.emplace(models[i]->lower_canonical, i);
+    shares_keys = shares_keys || (!fresh && it->second != i);
+  }
   for (const GroupMember& m : members) {
     by_lower_id.emplace(m.record->lower_id, m.entry);
     by_lower_id.emplace(m.record->group_key(), m.entry);
   }
   for (uint32_t i = 0; i < models.size(); ++i)
     for (const OfferKey& o : models[i]->offers) by_lower_id.emplace(o.lower_model_id, i);
+  models_json_size = json_array_size(models);
 }
 
 Catalog::Catalog(ModelRecords models, int64_t fetched_at_ms, std::vector<CatalogPart> parts,

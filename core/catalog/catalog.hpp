@@ -78,6 +78,9 @@ class Catalog {
   // Case-insensitive lookup by id, then by canonical id; in a merged catalog also by any
   // id or canonical id of the records an entry groups; then by an offer's model_id.
   const ModelRecord* find(std::string_view id) const;
+  // Whether a model's canonical id is another model's id or canonical id here: the merged
+  // view would group them.
+  bool shares_keys() const { return built_->shares_keys; }
 
   // The sort orders and query indexes below are built once, by whichever comes first:
   // build_indexes() (a fetch runs it before publishing; a restart runs it on a fetch thread
@@ -131,7 +134,8 @@ class Catalog {
     ModelRecords models;
     std::vector<GroupMember> members;  // keeps the views of by_lower_id alive
     std::unordered_map<std::string_view, uint32_t> by_lower_id;
-    size_t models_json_size;
+    bool shares_keys = false;
+    size_t models_json_size = 0;
     mutable std::once_flag indexes_once;
     mutable std::unique_ptr<const Indexes> indexes;
     mutable std::atomic<const Indexes*> indexes_ready{nullptr};

@@ -47,6 +47,11 @@ std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gate
     if (parts.size() == 1 || catalog->fetched_at_ms() < oldest) oldest = catalog->fetched_at_ms();
   }
   if (parts.empty()) return nullptr;
+  // One gateway's catalog that groups nothing is its own merge: shared, not built again.
+  if (parts.size() == 1)
+    for (const auto& [name, catalog] : gateways)
+      if (catalog && !catalog->shares_keys())
+        return std::make_shared<const Catalog>(*catalog, std::move(parts));
 
   KeyGroups groups;
   std::vector<uint32_t> node_of(all.size());
@@ -63,11 +68,6 @@ std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gate
     entry_of[i] = it->second;
     ++size_of[it->second];
   }
-
-  // One gateway's catalog that grouped nothing is its own merge: shared, not built again.
-  if (parts.size() == 1 && first_of.size() == all.size())
-    for (const auto& [name, catalog] : gateways)
-      if (catalog) return std::make_shared<const Catalog>(*catalog, std::move(parts));
 
   // The records of each entry of several, in gateway order (an entry of one needs no list).
   std::vector<ModelRecords> grouped(first_of.size());

@@ -294,6 +294,14 @@ TEST(MergedGroups, OneCatalogThatGroupsNothingIsSharedNotRebuilt) {
   auto merged_groups = merge_catalogs(groups);
   EXPECT_EQ(merged_groups->size(), 1u);
   EXPECT_NE(&merged_groups->models(), &grouping->models());
+
+  // A canonical id that is another model's own id (in another case) groups them too.
+  auto by_id = std::make_shared<const Catalog>(
+      ModelRecords{ModelBuilder("Org/M").record("g"), ModelBuilder("b/y", "org/m").record("g")}, 7);
+  EXPECT_TRUE(by_id->shares_keys());
+  EXPECT_FALSE(one->shares_keys());
+  std::vector<NamedCatalog> joined{{"g", by_id}};
+  EXPECT_EQ(merge_catalogs(joined)->size(), 1u);
 }
 
 // Many records claiming one canonical id (an upstream gone wrong) make one entry whose
