@@ -176,7 +176,7 @@ std::shared_ptr<const ModelRecord> read_record(simdjson::ondemand::object o) {
 // On-Demand alone would not notice damage in what it skips over: a version 3 file is
 // checked by its checksum (a pass over the bytes at memory speed), a version 2 file by a
 // full validation (a DOM parse, which costs more than reading the snapshot).
-void check_whole(const simdjson::padded_string& bytes, const fs::path& path) {
+void check_whole(simdjson::padded_string_view bytes, const fs::path& path) {
   std::string_view all(bytes.data(), bytes.size());
   if (all.starts_with(sealed_head)) {
     std::string_view digits = all.substr(sealed_head.size(), checksum_digits);
@@ -187,19 +187,19 @@ void check_whole(const simdjson::padded_string& bytes, const fs::path& path) {
     return;
   }
   simdjson::dom::parser validator;
-  if (auto error = validator.parse(bytes).error())
+  if (auto error = validator.parse(bytes.data(), bytes.size(), false).error())
     fail(path, std::string("not valid JSON (") + simdjson::error_message(error) + ")");
 }
 
 // Each record read as a document of its own, in place (the file's padding lies beyond every
 // record), by two threads when there are many: reading the records is most of a restart.
 ModelRecords read_records(std::span<const std::string_view> records,
-                          const simdjson::padded_string& file) {
+                          simdjson::padded_string_view file) {
   ModelRecords out(records.size());
   auto read_range = [&](size_t from, size_t to) {
     simdjson::ondemand::parser parser;
     for (size_t i = from; i < to; ++i) {
-      const char* end_of_file = file.data() + file.size() + simdjson::SIMDJSON_PADDING;
+      const char* end_of_file = file.data() + file.capacity();
       simdjson::padded_string_view record(records[i].data(), records[i].size(),
                                           static_cast<size_t>(end_of_file - records[i].data()));
       simdjson::ondemand::document doc = parser.iterate(record);
@@ -229,8 +229,7 @@ ModelRecords read_records(std::span<const std::string_view> records,
   return out;
 }
 
-Snapshot parse(const simdjson::padded_string& bytes, std::string_view gateway,
-               const fs::path& path) {
+Snapshot parse(simdjson::padded_string_view bytes, std::string_view gateway, const fs::path& path) {
   check_whole(bytes, path);
   simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc = parser.iterate(bytes);
@@ -293,15 +292,24 @@ void write_snapshot(const fs::path& dir, std::string_view gateway, const Catalog
   }
 }
 
-Snapshot parse_snapshot(std::string_view bytes, std::string_view gateway, const fs::path& path) {
-  simdjson::padded_string padded(bytes);
+namespace {
+
+Snapshot parse_padded(simdjson::padded_string_view bytes, std::string_view gateway,
+                      const fs::path& path) {
   try {
-    return parse(padded, gateway, path);
+    return parse(bytes, gateway, path);
   } catch (const simdjson::simdjson_error& e) {
     fail(path, std::string("malformed: ") + e.what());
   } catch (const std::invalid_argument& e) {
     fail(path, std::string("malformed: ") + e.what());
   }
+}
+
+}  // namespace
+
+Snapshot parse_snapshot(std::string_view bytes, std::string_view gateway, const fs::path& path) {
+  simdjson::padded_string padded(bytes);
+  return parse_padded(padded, gateway, path);
 }
 
 std::optional<Snapshot> read_snapshot(const fs::path& dir, std::string_view gateway) {
@@ -310,11 +318,13 @@ std::optional<Snapshot> read_snapshot(const fs::path& dir, std::string_view gate
   if (!fs::exists(path, ec) && !fs::is_symlink(path, ec)) return std::nullopt;
   std::string bytes;
   try {
-    bytes = read_regular_file(path, max_snapshot_bytes);
+    bytes = read_regular_file(path, max_snapshot_bytes, simdjson::SIMDJSON_PADDING);
   } catch (const FileError& e) {
     fail(path, std::string("cannot read: ") + e.what());
   }
-  return parse_snapshot(bytes, gateway, path);
+  // Parsed where it was read: a 100 MB snapshot is not copied for simdjson's padding.
+  return parse_padded(simdjson::padded_string_view(bytes.data(), bytes.size(), bytes.capacity()),
+                      gateway, path);
 }
 
 void remove_snapshot(const fs::path& dir, std::string_view gateway) {

@@ -8,7 +8,8 @@
 
 namespace gatehouse {
 
-std::string read_regular_file(const std::filesystem::path& path, size_t max_bytes) {
+std::string read_regular_file(const std::filesystem::path& path, size_t max_bytes,
+                              size_t spare_capacity) {
   // Looked at before it is opened: opening a device or a FIFO can have effects of its own.
   struct stat first {};
   if (::stat(path.c_str(), &first) != 0) throw FileError(std::strerror(errno));
@@ -24,7 +25,9 @@ std::string read_regular_file(const std::filesystem::path& path, size_t max_byte
   if (!S_ISREG(st.st_mode)) throw FileError("not a regular file");
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     throw FileError("larger than " + std::to_string(max_bytes) + " bytes");
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(st.st_size) + spare_capacity);
+  bytes.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);

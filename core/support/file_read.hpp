@@ -15,6 +15,9 @@ class FileError : public std::runtime_error {
 };
 
 // Throws FileError: "not a regular file", "larger than N bytes", or the system's reason.
-std::string read_regular_file(const std::filesystem::path& path, size_t max_bytes);
+// The string's capacity leaves at least spare_capacity bytes past its end (a parser that
+// reads past the end of what it parses, as simdjson does, reads the file in place).
+std::string read_regular_file(const std::filesystem::path& path, size_t max_bytes,
+                              size_t spare_capacity = 0);
 
 }  // namespace gatehouse
