@@ -12,6 +12,7 @@
 #include "support/gzip.hpp"
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 namespace gatehouse::bench {
 namespace {
@@ -217,6 +218,37 @@ void restart(benchmark::State& state, bool then_index) {
 
 void BM_Restart(benchmark::State& state) { restart(state, false); }
 void BM_RestartThenIndex(benchmark::State& state) { restart(state, true); }
+
+// What a catalog holds, per model, beside the JSON it serves: heap bytes in use (malloc's
+// own count of its arenas and of its mmapped blocks, not RSS, which freed pages blur)
+// after each step of ingest, as counters.
+void BM_MemoryPerModel(benchmark::State& state) {
+  auto in_use = [] {
+    struct mallinfo2 m = mallinfo2();
+    return static_cast<double>(m.uordblks + m.hblkhd);
+  };
+  for (auto _ : state) {
+    double start = in_use();
+    ModelRecords records = load_hub_records(list_2817, static_cast<int>(state.range(0)));
+    double n = static_cast<double>(records.size()), json = 0;
+    for (const auto& m : records) json += static_cast<double>(m->json.size());
+    double after_records = in_use();
+    auto c = std::make_shared<const Catalog>(std::move(records), 1);
+    double after_catalog = in_use();
+    c->build_indexes();
+    double after_indexes = in_use();
+    c->prepare_deflate();
+    double after_deflate = in_use();
+    state.counters["json"] = json / n;
+    state.counters["records"] = (after_records - start) / n;
+    state.counters["catalog"] = (after_catalog - after_records) / n;
+    state.counters["indexes"] = (after_indexes - after_catalog) / n;
+    state.counters["deflate"] = (after_deflate - after_indexes) / n;
+    state.counters["x_json"] = (after_deflate - start) / json;
+  }
+}
+
+BENCHMARK(BM_MemoryPerModel)->Arg(36)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_ReadSnapshot)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Restart)->Arg(1)->Arg(36)->Unit(benchmark::kMillisecond);

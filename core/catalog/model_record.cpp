@@ -252,6 +252,7 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   r.offers(source_gateway, record);
   r.metrics();
   r.json().end_object();
+  record.json.shrink_to_fit();  // kept for the catalog's life: not the room reserved above
 
   record.pipeline_tag = view(model.pipeline_tag);
   if (!is_valid_utf8(record.pipeline_tag)) r.invalid("pipeline_tag is not valid UTF-8");

@@ -10,21 +10,27 @@ namespace {
 // Magic, deflate, no flags, no mtime, no extra flags, OS = Unix.
 constexpr char gzip_header[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
 
-// Raw deflate (no zlib or gzip wrapper) of data, ended by `flush`.
+// Raw deflate (no zlib or gzip wrapper) of data, ended by `flush`. Written out a piece at a
+// time, not into a buffer of deflateBound(): a kept part must not hold (and first fault in)
+// room for the whole input when it compresses to a tenth of it.
 std::string raw_deflate(std::string_view data, int flush, int level) {
   z_stream z{};
   if (deflateInit2(&z, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
     throw std::runtime_error("deflateInit2 failed");
-  std::string out(deflateBound(&z, data.size()) + 16, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, flush);
-  out.resize(out.size() - z.avail_out);
+  std::string out;
+  char piece[1 << 16];
+  int rc = Z_OK;
+  do {  // a full piece may mean more to come; a flush that ended on it gives Z_BUF_ERROR next
+    z.next_out = reinterpret_cast<Bytef*>(piece);
+    z.avail_out = sizeof piece;
+    rc = deflate(&z, flush);
+    out.append(piece, sizeof piece - z.avail_out);
+  } while (z.avail_out == 0 && rc == Z_OK);
   deflateEnd(&z);
-  if (rc != (flush == Z_FINISH ? Z_STREAM_END : Z_OK) || z.avail_in != 0)
-    throw std::runtime_error("deflate did not consume its input");
+  bool done = flush == Z_FINISH ? rc == Z_STREAM_END : rc == Z_OK || rc == Z_BUF_ERROR;
+  if (!done || z.avail_in != 0) throw std::runtime_error("deflate did not consume its input");
   return out;
 }
 
@@ -42,7 +48,11 @@ void append_le32(std::string& out, unsigned long value) {
 // A part is compressed once, at the default level (level 9 doubles the build of a 2 MB
 // catalog for 2% fewer bytes); what is compressed per request uses the fastest.
 DeflatedPart::DeflatedPart(std::string_view text)
-    : deflated_(raw_deflate(text, Z_SYNC_FLUSH, Z_DEFAULT_COMPRESSION)),
+    : deflated_([&] {
+        std::string deflated = raw_deflate(text, Z_SYNC_FLUSH, Z_DEFAULT_COMPRESSION);
+        deflated.shrink_to_fit();  // kept for the catalog's life
+        return deflated;
+      }()),
       crc_(crc_of(text)),
       size_(text.size()) {}
 

@@ -32,6 +32,22 @@ TEST(Gzip, WholeAndJoinedStreamsDecompressToTheirInput) {
   }
 }
 
+// Deflate writes its output a 64 KB piece at a time: incompressible input whose output ends
+// on, just before and just after a piece's end, in one piece and in several.
+TEST(Gzip, OutputThatFillsWholePiecesIsComplete) {
+  std::mt19937 rng(11);
+  std::string noise;
+  for (size_t i = 0; i < 200000; ++i) noise.push_back(static_cast<char>(rng()));
+  for (size_t around : {size_t(65536), size_t(3 * 65536)})
+    for (size_t size = around - 80; size <= around + 16; ++size) {
+      std::string_view text = std::string_view(noise).substr(0, std::min(size, noise.size()));
+      DeflatedPart part(text);
+      const DeflatedPart* parts[] = {&part};
+      ASSERT_EQ(test::gunzip(gzip_join(parts, "")), text) << size;
+      ASSERT_EQ(test::gunzip(gzip(text)), text) << size;
+    }
+}
+
 TEST(Gzip, GunzipRefusesWhatIsNotOneWholeStreamOrGrowsTooLarge) {
   std::string text = random_json_like(100000);
   std::string zipped = gzip(text), out;

@@ -159,7 +159,7 @@ class JsonReader {
       JsonReader& reader;
       ~Release() {
         if (reader.buffer_.size() <= kept_bytes) return;
-        reader.buffer_ = {};
+        std::vector<char>().swap(reader.buffer_);  // `= {}` would keep the capacity
         reader.parser_ = simdjson::ondemand::parser();
       }
     } release{*this};
