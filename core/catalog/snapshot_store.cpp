@@ -44,8 +44,6 @@ void write_record(JsonWriter& json, const ModelRecord& m) {
   json.end_object();
 }
 
-uint64_t checksum_of(std::string_view sealed) { return XXH3_64bits(sealed.data(), sealed.size()); }
-
 // One record per line, so a damaged file can be read by eye.
 std::string render(std::string_view gateway, const Catalog& catalog) {
   std::string out(sealed_head);
@@ -63,7 +61,7 @@ std::string render(std::string_view gateway, const Catalog& catalog) {
   json.end_array().end_object();
   out.push_back('\n');
   std::string checksum =
-      ContentHash::to_hex(checksum_of(std::string_view(out).substr(sealed_from)));
+      ContentHash::to_hex(ContentHash::of(std::string_view(out).substr(sealed_from)));
   out.replace(sealed_head.size(), checksum_digits, checksum);
   return out;
 }
@@ -182,7 +180,7 @@ void check_whole(simdjson::padded_string_view bytes, const fs::path& path) {
     std::string_view digits = all.substr(sealed_head.size(), checksum_digits);
     size_t sealed_from = sealed_head.size() + checksum_digits + 1;
     if (all.size() < sealed_from || all[sealed_from - 1] != '"' ||
-        digits != ContentHash::to_hex(checksum_of(all.substr(sealed_from))))
+        digits != ContentHash::to_hex(ContentHash::of(all.substr(sealed_from))))
       fail(path, "damaged or truncated (its checksum does not match its contents)");
     return;
   }

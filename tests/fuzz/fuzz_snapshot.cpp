@@ -7,7 +7,6 @@
 #include "catalog/snapshot_store.hpp"
 
 #include <simdjson.h>
-#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cstdio>

@@ -4,7 +4,6 @@
 // closing quote. Tests that edit a snapshot on purpose seal it again.
 #pragma once
 
-#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cstdio>
