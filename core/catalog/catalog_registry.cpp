@@ -98,8 +98,12 @@ void CatalogRegistry::prepare(std::initializer_list<std::shared_ptr<const Catalo
   for (const auto& catalog : all)
     if (catalog)
       pool_.post([catalog] {
-        catalog->build_indexes();
-        catalog->prepare_deflate();
+        try {  // what fails here is only a faster answer: the catalog serves without it
+          catalog->build_indexes();
+          catalog->prepare_deflate();
+        } catch (const std::exception& e) {
+          log_error(std::string("preparing a catalog's indexes and deflate: ") + e.what());
+        }
       });
 }
 

@@ -14,6 +14,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
 namespace gatehouse {
@@ -167,8 +168,12 @@ namespace {
 class Exchange {
  public:
   Exchange(const Endpoint& target, const HttpHeaders& headers, SteadyClock::time_point deadline,
-           const HttpClientSettings& settings, ssl::context& tls)
-      : target_(target), headers_(headers), deadline_(deadline), settings_(settings), tls_(tls) {}
+           const HttpClientSettings& settings, std::function<ssl::context&()> tls)
+      : target_(target),
+        headers_(headers),
+        deadline_(deadline),
+        settings_(settings),
+        tls_(std::move(tls)) {}
 
   HttpClientResponse run() {
     std::optional<Endpoint> proxy = proxy_for(target_);
@@ -176,7 +181,7 @@ class Exchange {
     connect(stream, proxy ? *proxy : target_);
     if (!target_.https) return request(stream, proxy ? target_.url : target_.target);
     if (proxy) tunnel(stream);
-    beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), tls_);
+    beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), tls_());
     handshake(tls);
     return request(tls, target_.target);
   }
@@ -273,7 +278,7 @@ class Exchange {
   const HttpHeaders& headers_;
   SteadyClock::time_point deadline_;
   const HttpClientSettings& settings_;
-  ssl::context& tls_;
+  std::function<ssl::context&()> tls_;  // asked only for an https:// target
   asio::io_context ioc_;
   beast::flat_buffer buffer_;
 };
@@ -331,8 +336,9 @@ HttpClientResponse HttpClient::follow(const std::string& url, const HttpHeaders&
   const std::string origin = origin_of(target);
   HttpHeaders sent = headers;
   for (int redirects = 0;; ++redirects) {
-    HttpClientResponse r =
-        Exchange(target, sent, deadline, settings_, tls_->context(settings_)).run();
+    HttpClientResponse r = Exchange(target, sent, deadline, settings_, [this]() -> ssl::context& {
+                             return tls_->context(settings_);
+                           }).run();
     std::string location = header_value(r.headers, "Location");
     if (!is_redirect(r.status) || location.empty()) return r;
     if (redirects == settings_.max_redirects)

@@ -22,7 +22,7 @@ std::string raw_deflate(std::string_view data, int flush, int level) {
   std::string out;
   char piece[1 << 16];
   int rc = Z_OK;
-  do {  // a full piece may mean more to come; a flush that ended on it gives Z_BUF_ERROR next
+  do {  // a full piece may mean more to come (at worst, one more empty sync block)
     z.next_out = reinterpret_cast<Bytef*>(piece);
     z.avail_out = sizeof piece;
     rc = deflate(&z, flush);

@@ -174,6 +174,31 @@ TEST(Snapshot, ADamagedByteIsCaughtByTheChecksumEvenInValidJson) {
   EXPECT_EQ(refusal(test::resealed(changed)), "") << "the checksum is all that was wrong";
 }
 
+// Past 4,096 records, two threads read them: every record comes back in its place, and a
+// bad record in the second thread's half is reported like one in the first's.
+TEST(Snapshot, ManyRecordsAreReadInOrderByTwoThreads) {
+  ModelRecords many;
+  for (int i = 0; i < 5000; ++i) many.push_back(record("org/m" + std::to_string(i), i));
+  Catalog c(many, 5);
+  std::string bytes = snapshot_bytes(c);
+  Snapshot s = parse_snapshot(bytes, "hug", "/cache/hug.catalog.json");
+  ASSERT_EQ(s.models.size(), 5000u);
+  for (size_t i = 0; i < 5000; i += 499) EXPECT_EQ(s.models[i]->json, c.models()[i]->json) << i;
+  for (std::string id : {"org/m10", "org/m4500"}) {
+    std::string bad = bytes;
+    size_t at = bad.find("\"pricing\":", bad.find("\"id\":\"" + id + "\""));
+    bad.replace(at, 10, "\"pricing\":7,\"x\":");  // a price that is no object
+    EXPECT_NE(refusal(test::resealed(bad)).find("malformed"), std::string::npos) << id;
+  }
+}
+
+// A version 3 file whose first bytes were reformatted cannot be checked: refused.
+TEST(Snapshot, AReformattedVersionThreeIsRefused) {
+  std::string bytes = snapshot_bytes(Catalog({record("a/x", 1)}, 5));
+  bytes.replace(bytes.find("\"version\":3"), 11, "\"version\": 3");
+  EXPECT_NE(refusal(bytes).find("whose first bytes are not as written"), std::string::npos);
+}
+
 // A snapshot of the release before checksums is read after an upgrade (validated whole);
 // one of before offers is refused with the reason.
 TEST(Snapshot, VersionTwoIsStillReadVersionOneIsRefused) {

@@ -5,32 +5,16 @@
 // the offsets read). A version 2 file is validated whole by the reader.
 #include "catalog/catalog.hpp"
 #include "catalog/snapshot_store.hpp"
+#include "harness/snapshot_seal.hpp"
 
 #include <simdjson.h>
-#include <xxhash.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
-namespace {
-
-constexpr std::string_view head = R"({"format":"gatehouse-snapshot","version":3,"checksum":")";
-
-std::string sealed(std::string bytes) {
-  size_t from = head.size() + 17;
-  if (!bytes.starts_with(head) || bytes.size() < from) return bytes;
-  unsigned long long sum = XXH3_64bits(bytes.data() + from, bytes.size() - from);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", sum);
-  bytes.replace(head.size(), 16, hex);
-  return bytes;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string bytes = sealed(std::string(reinterpret_cast<const char*>(data), size));
+  std::string bytes =
+      gatehouse::test::resealed(std::string(reinterpret_cast<const char*>(data), size));
   simdjson::dom::parser parser;
   bool valid_json = !parser.parse(bytes).error();
   try {
