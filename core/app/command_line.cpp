@@ -6,6 +6,9 @@ const char* const usage_text =
     "Usage:\n"
     "  gatehouse [--config PATH] [--listen HOST:PORT]\n"
     "      Load every gateway's plugin from the config (default ./config.toml) and serve.\n"
+    "  gatehouse --check-config [--config PATH]\n"
+    "      Validate the config, load every gateway's plugin and create it with its\n"
+    "      options, and print what would be served; fetch nothing. Exit status 0, or 2.\n"
     "  gatehouse check-plugin PLUGIN.so [--sample FILE] [--option KEY=VALUE]...\n"
     "      Load one plugin, print its descriptor, create it with the options, and with\n"
     "      --sample normalize recorded upstream bytes: prints the model count and the\n"
@@ -66,18 +69,23 @@ Command parse_command_line(const std::vector<std::string>& argv) {
     return parse_check_plugin(args);
   }
   ServeCommand serve;
+  bool check_config = false;
   while (!args.done()) {
     const std::string& arg = args.take();
     if (arg == "--help" || arg == "-h") return HelpCommand{};
     if (arg == "--version") return VersionCommand{};
-    if (arg == "--config")
+    if (arg == "--check-config")
+      check_config = true;
+    else if (arg == "--config")
       serve.config = args.value_of(arg);
     else if (arg == "--listen")
       serve.listen = args.value_of(arg);
     else
       throw UsageError("unknown argument '" + arg + "'");
   }
-  return serve;
+  if (!check_config) return serve;
+  if (serve.listen) throw UsageError("--check-config takes --config only, not --listen");
+  return CheckConfigCommand{serve.config};
 }
 
 }  // namespace gatehouse

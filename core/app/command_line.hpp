@@ -21,10 +21,14 @@ struct ServeCommand {
   std::filesystem::path config = "config.toml";
   std::optional<std::string> listen;  // overrides [server] listen
 };
+struct CheckConfigCommand {
+  std::filesystem::path config = "config.toml";
+};
 struct HelpCommand {};
 struct VersionCommand {};
 
-using Command = std::variant<ServeCommand, CheckPluginRequest, HelpCommand, VersionCommand>;
+using Command =
+    std::variant<ServeCommand, CheckConfigCommand, CheckPluginRequest, HelpCommand, VersionCommand>;
 
 // Throws UsageError naming the argument at fault.
 Command parse_command_line(const std::vector<std::string>& args);

@@ -1,4 +1,5 @@
 #include "app/app.hpp"
+#include "app/check_config.hpp"
 #include "app/check_plugin.hpp"
 #include "app/command_line.hpp"
 #include "app/config.hpp"
@@ -65,6 +66,8 @@ int run(const std::vector<std::string>& args) {
               << GATEHOUSE_ABI_MINOR << ")\n";
     return 0;
   }
+  if (auto* check = std::get_if<CheckConfigCommand>(&command))
+    return check_config(check->config, std::cout, std::cerr);
   if (auto* check = std::get_if<CheckPluginRequest>(&command))
     return check_plugin(*check, std::cout, std::cerr);
   return serve(std::get<ServeCommand>(command));

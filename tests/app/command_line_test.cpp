@@ -41,6 +41,17 @@ TEST(CommandLine, CheckPluginTakesSampleAndOptionsInOrder) {
   EXPECT_EQ(check.options, (PluginOptions{{"a", "1"}, {"b", "x=y"}}));
 }
 
+TEST(CommandLine, CheckConfigTakesConfig) {
+  EXPECT_EQ(std::get<CheckConfigCommand>(parse_command_line({"--check-config"})).config,
+            "config.toml");
+  EXPECT_EQ(std::get<CheckConfigCommand>(
+                parse_command_line({"--config", "/etc/g.toml", "--check-config"}))
+                .config,
+            "/etc/g.toml");
+  EXPECT_EQ(usage_error({"--check-config", "--listen", "1.2.3.4:5"}),
+            "--check-config takes --config only, not --listen");
+}
+
 TEST(CommandLine, MistakesAreNamed) {
   EXPECT_EQ(usage_error({"--conifg", "x"}), "unknown argument '--conifg'");
   EXPECT_EQ(usage_error({"--config"}), "--config needs a value");
