@@ -95,16 +95,21 @@ void CatalogRegistry::publish(const GatewayCache& source,
 }
 
 void CatalogRegistry::prepare(std::initializer_list<std::shared_ptr<const Catalog>> all) {
-  for (const auto& catalog : all)
-    if (catalog)
-      pool_.post([catalog] {
-        try {  // what fails here is only a faster answer: the catalog serves without it
-          catalog->build_indexes();
-          catalog->prepare_deflate();
-        } catch (const std::exception& e) {
-          log_error(std::string("preparing a catalog's indexes and deflate: ") + e.what());
-        }
-      });
+  // The merge of one gateway shares that gateway's build (the same models): one job for
+  // both, not a second that would only wait on the first's call_once.
+  const ModelRecords* queued = nullptr;
+  for (const auto& catalog : all) {
+    if (!catalog || &catalog->models() == queued) continue;
+    queued = &catalog->models();
+    pool_.post([catalog] {
+      try {  // what fails here is only a faster answer: the catalog serves without it
+        catalog->build_indexes();
+        catalog->prepare_deflate();
+      } catch (const std::exception& e) {
+        log_error(std::string("preparing a catalog's indexes and deflate: ") + e.what());
+      }
+    });
+  }
 }
 
 void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
