@@ -210,22 +210,18 @@ ModelRecords read_records(std::span<const std::string_view> records,
   constexpr size_t shared_from = 4096;
   size_t half = records.size() < shared_from ? records.size() : records.size() / 2;
   std::exception_ptr other_failed;
-  std::thread other;
-  if (half < records.size())
-    other = std::thread([&] {
-      try {
-        read_range(half, records.size());
-      } catch (...) {
-        other_failed = std::current_exception();
-      }
-    });
-  try {
+  {
+    std::jthread other;  // joined at the end of this block, whatever this thread throws
+    if (half < records.size())
+      other = std::jthread([&] {
+        try {
+          read_range(half, records.size());
+        } catch (...) {
+          other_failed = std::current_exception();
+        }
+      });
     read_range(0, half);
-  } catch (...) {
-    if (other.joinable()) other.join();
-    throw;
   }
-  if (other.joinable()) other.join();
   if (other_failed) std::rethrow_exception(other_failed);
   return out;
 }
