@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   clang libclang-rt-14-dev                # libFuzzer and its sanitizers (scripts/fuzz.sh)
+  python3 python3-jsonschema              # the OpenAPI document's validation
+  chromium chromium-driver python3-selenium  # the catalog page's test in a real browser
 )
 
 missing=()

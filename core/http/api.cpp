@@ -37,6 +37,10 @@ const std::vector<Api::RouteSpec>& Api::route_table() {
       {"POST", "/admin/gateways/{name}/refresh", Route::admin, true, &Api::refresh},
       {"DELETE", "/admin/gateways/{name}/cache", Route::admin, true, &Api::clear_cache},
       {"POST", "/admin/reload", Route::admin, true, &Api::reload},
+      {"GET", "/", Route::web, false, &Api::web},  // the catalog page
+      {"GET", "/docs", Route::web, false, &Api::web},
+      {"GET", "/openapi.json", Route::web, false, &Api::web},
+      {"GET", "/assets/{file}", Route::web, false, &Api::web},
   };
   return table;
 }
@@ -47,6 +51,20 @@ ApiResponse json_error(unsigned status, Route route, std::string_view detail) {
   r.route = route;
   JsonWriter(r.body).begin_object().key("detail").string(to_valid_utf8(detail)).end_object();
   return r;
+}
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  auto strip = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
+  while (!if_none_match.empty()) {
+    size_t comma = if_none_match.find(',');
+    std::string_view candidate = if_none_match.substr(0, comma);
+    while (!candidate.empty() && candidate.front() == ' ') candidate.remove_prefix(1);
+    while (!candidate.empty() && candidate.back() == ' ') candidate.remove_suffix(1);
+    if (candidate == "*" || strip(candidate) == strip(etag)) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
 }
 
 Api::Api(CatalogRegistry& catalogs, const HttpMetrics& http_metrics, ApiSettings settings,
@@ -61,6 +79,13 @@ Api::Api(CatalogRegistry& catalogs, const HttpMetrics& http_metrics, ApiSettings
         spec.method, spec.pattern, spec.route,
         [this, handler = spec.handler](const RouteCall& call) { return (this->*handler)(call); });
   }
+}
+
+std::vector<std::string> Api::routes() {
+  std::vector<std::string> out;
+  for (const RouteSpec& spec : route_table())
+    out.push_back(std::string(spec.method) + " " + std::string(spec.pattern));
+  return out;
 }
 
 ApiResponse Api::handle(const ApiRequest& req) const {
@@ -85,7 +110,8 @@ ApiResponse Api::handle(const ApiRequest& req) const {
     return json_error(400, match.route,
                       "query string is longer than " + std::to_string(max_query_length) + " bytes");
   try {
-    return (*match.handler)(RouteCall{req, std::move(match.args), decode_params(*parsed)});
+    return (*match.handler)(
+        RouteCall{req, std::move(match.args), decode_params(*parsed), std::move(path)});
   } catch (const BadRequest& e) {
     return json_error(400, match.route, e.what());
   } catch (const NotFound& e) {

@@ -31,6 +31,8 @@ class Api {
       Reload reload = {});
 
   ApiResponse handle(const ApiRequest& request) const;
+  // Every route the server can have, admin ones included: "METHOD pattern", as routed.
+  static std::vector<std::string> routes();
   // Runs a deferred answer on the fetch threads and hands the response to `done` there.
   void run_blocking(std::function<ApiResponse()> work, std::function<void(ApiResponse)> done) const;
 
@@ -47,6 +49,7 @@ class Api {
   ApiResponse refresh(const RouteCall& call) const;
   ApiResponse clear_cache(const RouteCall& call) const;
   ApiResponse reload(const RouteCall& call) const;
+  ApiResponse web(const RouteCall& call) const;
   // 401/403 unless the request carries the admin token.
   std::optional<ApiResponse> refuse_admin(const ApiRequest& request) const;
 

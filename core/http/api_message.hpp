@@ -43,6 +43,10 @@ struct ApiResponse {
 // (an upstream's words) is repaired, never dropped.
 ApiResponse json_error(unsigned status, Route route, std::string_view detail);
 
+// If-None-Match against an ETag, compared weakly (RFC 9110 8.8.3.2): W/ prefixes do not
+// matter; "*" matches anything.
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+
 // A query string's parameters, percent-decoded, in order.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 

@@ -13,7 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr size_t gzip_min_bytes = 1024;
 constexpr size_t inline_deflate_bytes = 256 << 10;  // a few ms of deflate at most
 constexpr auto first_fetch_poll = 25ms;
 
@@ -121,21 +120,6 @@ Freshness account(const Scope& scope, int64_t now_ms, ApiResponse& r) {
   r.headers.emplace_back("Cache-Control",
                          "public, max-age=" + std::to_string(std::max<int64_t>(0, max_age_s)));
   return f;
-}
-
-// Weak comparison (RFC 9110 8.8.3.2): W/ prefixes do not matter; "*" matches anything.
-bool etag_matches(std::string_view if_none_match, std::string_view etag) {
-  auto strip = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
-  while (!if_none_match.empty()) {
-    size_t comma = if_none_match.find(',');
-    std::string_view candidate = if_none_match.substr(0, comma);
-    while (!candidate.empty() && candidate.front() == ' ') candidate.remove_prefix(1);
-    while (!candidate.empty() && candidate.back() == ' ') candidate.remove_suffix(1);
-    if (candidate == "*" || strip(candidate) == strip(etag)) return true;
-    if (comma == std::string_view::npos) break;
-    if_none_match.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 // Either a 304 (the client has this version: no body is built) or false. `what` is the

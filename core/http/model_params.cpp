@@ -12,11 +12,6 @@
 namespace gatehouse {
 namespace {
 
-constexpr std::string_view known_params[] = {
-    "gateway",      "limit", "offset",     "provider",         "q",          "sort",
-    "pipeline_tag", "order", "offered_by", "max_prompt_price", "min_context"};
-constexpr size_t max_context = 1'000'000'000'000;
-
 size_t parse_count(const std::string& name, const std::string& text, size_t max) {
   size_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -69,7 +64,8 @@ ModelsRequest parse_models_request(const QueryParams& params) {
   std::optional<std::string> order;
   std::vector<std::string> seen;
   for (const auto& [name, value] : params) {
-    if (std::find(std::begin(known_params), std::end(known_params), name) == std::end(known_params))
+    if (std::find(std::begin(models_params), std::end(models_params), name) ==
+        std::end(models_params))
       continue;
     if (std::find(seen.begin(), seen.end(), name) != seen.end())
       throw BadRequest("parameter '" + name + "' is given more than once");
@@ -79,7 +75,7 @@ ModelsRequest parse_models_request(const QueryParams& params) {
     } else if (name == "limit") {
       query.limit = parse_count(name, value, max_page_limit);
     } else if (name == "offset") {
-      query.offset = parse_count(name, value, 1'000'000'000);
+      query.offset = parse_count(name, value, max_offset);
     } else if (name == "provider") {
       query.provider = ascii_lower(value);
     } else if (name == "q") {

@@ -11,6 +11,12 @@ namespace gatehouse {
 
 inline constexpr size_t max_page_limit = 5000;
 inline constexpr size_t max_search_length = 200;
+inline constexpr size_t max_offset = 1'000'000'000;
+inline constexpr size_t max_context = 1'000'000'000'000;
+// The parameters the models route reads (the others are ignored).
+inline constexpr std::string_view models_params[] = {
+    "gateway",      "limit", "offset",     "provider",         "q",          "sort",
+    "pipeline_tag", "order", "offered_by", "max_prompt_price", "min_context"};
 
 struct ModelsRequest {
   std::string gateway = "all";  // lower-cased slot name or alias, or "all"

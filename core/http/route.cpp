@@ -6,7 +6,7 @@ namespace gatehouse {
 
 std::string_view route_name(Route route) {
   constexpr std::array<std::string_view, route_count> names = {
-      "models", "model", "gateways", "healthz", "metrics", "admin", "unknown"};
+      "models", "model", "gateways", "healthz", "metrics", "admin", "web", "unknown"};
   return names[static_cast<size_t>(route)];
 }
 

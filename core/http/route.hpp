@@ -6,8 +6,8 @@
 
 namespace gatehouse {
 
-enum class Route { models, model, gateways, healthz, metrics, admin, unknown };
-inline constexpr size_t route_count = 7;
+enum class Route { models, model, gateways, healthz, metrics, admin, web, unknown };
+inline constexpr size_t route_count = 8;
 std::string_view route_name(Route route);
 
 }  // namespace gatehouse

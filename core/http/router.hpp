@@ -17,6 +17,7 @@ struct RouteCall {
   const ApiRequest& request;
   std::vector<std::string> args;
   QueryParams params;
+  std::string path;  // percent-decoded, as matched
 };
 
 class Router {

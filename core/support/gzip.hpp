@@ -10,6 +10,10 @@
 
 namespace gatehouse {
 
+// Bodies smaller than this go out plain: gzip's framing and a round trip of inflate cost
+// more than the bytes it saves.
+inline constexpr size_t gzip_min_bytes = 1024;
+
 std::string gzip(std::string_view data);
 
 // Decompresses one gzip stream into `out`. False when it is not one complete, valid gzip

@@ -31,6 +31,7 @@ HttpResult http_request(uint16_t port, const std::string& method, const std::str
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
+  parser.skip(method == "HEAD");  // a HEAD answer has Content-Length but no body
   http::read(stream, buffer, parser);
   const auto& res = parser.get();
   HttpResult result;

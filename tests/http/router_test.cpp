@@ -31,7 +31,7 @@ class RouterTest : public ::testing::Test {
     if (!m.handler) return m.allowed.empty() ? "404" : "405 " + m.allowed;
     if (args) *args = m.args;
     ApiRequest request;
-    return (*m.handler)(RouteCall{request, m.args, {}}).body;
+    return (*m.handler)(RouteCall{request, m.args, {}, std::string(path)}).body;
   }
   Router router_;
 };
