@@ -131,6 +131,10 @@ class Session : public std::enable_shared_from_this<Session> {
     for (auto& [name, value] : r.headers) res->set(name, value);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
+    // A 304, 204 or 1xx has no body to measure: Beast would write "Content-Length: 0",
+    // which for a 304 claims the 200 was empty (RFC 9110 8.6).
+    if (r.status == 304 || r.status == 204 || r.status < 200)
+      res->erase(http::field::content_length);
     return res;
   }
 

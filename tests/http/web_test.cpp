@@ -92,6 +92,8 @@ TEST_F(WebRoutes, ETagGivesA304AndGzipTheSameBytes) {
     auto again = get(path, {{"If-None-Match", etag}});
     EXPECT_EQ(again.status, 304u) << path;
     EXPECT_TRUE(again.body.empty()) << path;
+    EXPECT_FALSE(again.headers.contains("content-length"))
+        << path << ": a 304's would be the 200's";
     EXPECT_EQ(get(path, {{"If-None-Match", "\"other\""}}).status, 200u) << path;
     auto zipped = get(path, {{"Accept-Encoding", "gzip"}});
     EXPECT_EQ(zipped.header("content-encoding"), "gzip") << path;
@@ -135,6 +137,8 @@ std::set<std::string> documented_operations(const Json& document) {
 TEST_F(WebRoutes, OpenApiDocumentsEveryRouteAndOnlyThem) {
   const Json& document = openapi();
   EXPECT_EQ(std::string_view(document["openapi"]).substr(0, 4), "3.1.");
+  EXPECT_EQ(std::string_view(document["info"]["version"]), GATEHOUSE_VERSION)
+      << "web/openapi.json describes another version than this build";
   std::set<std::string> routed;
   for (std::string route : Api::routes()) {
     size_t rest = route.find("...}");
