@@ -50,7 +50,7 @@ router_url = "{upstream}/router"
 inference_provider = ""
 sorts = ["likes"]
 page_size = 5000
-max_models = 5000
+max_models = 1000000
 essential_models = []
 
 [[gateways]]
@@ -91,8 +91,20 @@ def free_port():
         return s.getsockname()[1]
 
 
-def fake_upstream(fixtures):
+def scaled_hub_list(fixtures, copies):
+    """The recorded Hub list repeated, ids suffixed after the first copy: a larger catalog
+    of real records' shape (as benchmarks/wrk.sh makes it)."""
+    records = json.loads((fixtures / ROUTES["/hub/api/models"]).read_bytes())
+    out = list(records)
+    for copy in range(1, copies):
+        out += [dict(r, id=r["id"] + "-copy" + str(copy)) for r in records]
+    return json.dumps(out, ensure_ascii=False).encode()
+
+
+def fake_upstream(fixtures, hub_copies):
     bodies = {path: (fixtures / name).read_bytes() for path, name in ROUTES.items()}
+    if hub_copies > 1:
+        bodies["/hub/api/models"] = scaled_hub_list(fixtures, hub_copies)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -130,7 +142,7 @@ EXPECTED = {"hug": "fresh", "portkey": "fresh", "openrouter": "fresh", "deepinfr
             "broken": "error"}
 
 
-def wait_for_catalogs(base, deadline_s=60):
+def wait_for_catalogs(base, deadline_s=180):
     """Until every gateway is in its EXPECTED state; a wrong error fails at once."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
@@ -150,9 +162,10 @@ def wait_for_catalogs(base, deadline_s=60):
 
 
 @contextlib.contextmanager
-def recorded_gatehouse(gatehouse, plugins, fixtures):
-    """Yields the base URL of a gatehouse serving every recorded gateway."""
-    upstream = fake_upstream(pathlib.Path(fixtures))
+def recorded_gatehouse(gatehouse, plugins, fixtures, hub_copies=1):
+    """Yields the base URL of a gatehouse serving every recorded gateway (the Hub's list
+    hub_copies times over)."""
+    upstream = fake_upstream(pathlib.Path(fixtures), hub_copies)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         config = pathlib.Path(tmp) / "config.toml"
