@@ -7,6 +7,8 @@ packages=(
   g++ cmake ninja-build pkg-config ccache binutils git
   libboost1.81-dev libboost-url1.81-dev   # Asio, Beast, DLL (header-only), URL
   libsimdjson-dev libtomlplusplus-dev libssl-dev zlib1g-dev libxxhash-dev
+  libhiredis-dev                          # the shared tier on Redis
+  redis-server                            # ... which the replica tests start on 127.0.0.1
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   clang libclang-rt-14-dev                # libFuzzer and its sanitizers (scripts/fuzz.sh)

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "support/redis_client.hpp"
+
 #include "support/file_read.hpp"
 #include "support/names.hpp"
 
@@ -155,6 +157,28 @@ void read_server(const Reader& r, const toml::table& root, Config& config) {
   config.threads = static_cast<unsigned>(r.integer(*server, "threads", "server", 0, 0, 256));
 }
 
+void read_redis(const Reader& r, const toml::table& t, CacheSettings::Redis& redis) {
+  const std::string none, prefix_default = redis.prefix;
+  redis.url = r.string(t, "redis_url", "cache", &none);
+  if (!redis.url.empty()) {
+    try {
+      parse_redis_url(redis.url);
+    } catch (const std::invalid_argument& e) {
+      r.fail(t.get("redis_url")->source(), std::string("cache.") + e.what());
+    }
+  }
+  redis.password_env = r.string(t, "redis_password_env", "cache", &none);
+  redis.prefix = r.string(t, "redis_prefix", "cache", &prefix_default);
+  if (redis.prefix.empty() || redis.prefix.find_first_of(" :\r\n") != std::string::npos)
+    r.fail(t.get("redis_prefix")->source(),
+           "cache.redis_prefix must be a non-empty word without spaces or ':'");
+  redis.connect_timeout_ms =
+      r.integer(t, "redis_connect_timeout_ms", "cache", redis.connect_timeout_ms, 10, 60000);
+  redis.timeout_ms = r.integer(t, "redis_timeout_ms", "cache", redis.timeout_ms, 10, 60000);
+  redis.lock_ms = r.integer(t, "redis_lock_ms", "cache", redis.lock_ms, 300, 3600000);
+  redis.poll_ms = r.integer(t, "redis_poll_ms", "cache", redis.poll_ms, 100, 3600000);
+}
+
 void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
                 CacheSettings& cache) {
   const std::string dir_default = "var/cache";
@@ -165,7 +189,10 @@ void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
            "cache.dir must name a folder (\"\" would be the config's own folder)");
   cache.dir = anchored(base, dir);
   if (!t) return;
-  r.allow_only(*t, "cache", {"dir", "first_fetch_wait_ms", "retry_initial_ms", "retry_max_ms"});
+  r.allow_only(*t, "cache",
+               {"dir", "first_fetch_wait_ms", "retry_initial_ms", "retry_max_ms", "redis_url",
+                "redis_password_env", "redis_prefix", "redis_connect_timeout_ms",
+                "redis_timeout_ms", "redis_lock_ms", "redis_poll_ms"});
   constexpr int64_t day_ms = 24LL * 3600 * 1000;
   cache.first_fetch_wait_ms =
       r.integer(*t, "first_fetch_wait_ms", "cache", cache.first_fetch_wait_ms, 0, 600000);
@@ -175,6 +202,7 @@ void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
   if (cache.retry_max_ms < cache.retry_initial_ms)
     r.fail(t->get("retry_max_ms") ? t->get("retry_max_ms")->source() : t->source(),
            "cache.retry_max_ms must be >= retry_initial_ms");
+  read_redis(r, *t, cache.redis);
 }
 
 void read_http(const Reader& r, const toml::table& root, const fs::path& base,

@@ -4,6 +4,7 @@
 #include "support/names.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace gatehouse {
@@ -17,6 +18,27 @@ std::string names_of(const std::vector<std::shared_ptr<Gateway>>& gateways) {
     for (const std::string& alias : b->config.aliases) names += alias + ", ";
   }
   return names + "all";
+}
+
+std::unique_ptr<SharedCatalogs> make_shared_tier(const CacheSettings::Redis& redis,
+                                                 const Clock& clock) {
+  if (redis.url.empty()) return nullptr;
+  SharedSettings settings;
+  settings.redis.endpoint = parse_redis_url(redis.url);
+  if (!redis.password_env.empty()) {
+    const char* password = std::getenv(redis.password_env.c_str());
+    if (password && *password)
+      settings.redis.password = password;
+    else
+      log_warn("cache.redis_password_env names " + redis.password_env +
+               ", which is not set: connecting to redis without AUTH");
+  }
+  settings.redis.connect_timeout = std::chrono::milliseconds(redis.connect_timeout_ms);
+  settings.redis.command_timeout = std::chrono::milliseconds(redis.timeout_ms);
+  settings.prefix = redis.prefix;
+  settings.lock_ms = redis.lock_ms;
+  settings.poll_ms = redis.poll_ms;
+  return std::make_unique<SharedCatalogs>(std::move(settings), clock);
 }
 
 bool same_cache_rules(const GatewayConfig& a, const GatewayConfig& b) {
@@ -40,13 +62,24 @@ CatalogRegistry::CatalogRegistry(const std::vector<GatewayConfig>& gateways,
     : plugins_(std::move(plugins)),
       cache_(std::move(cache)),
       host_(host),
+      shared_(make_shared_tier(cache_.redis, *host.clock)),
       pool_(gateways.size() + 2) {
   auto list = std::make_shared<GatewayList>();
   for (const GatewayConfig& g : gateways) list->gateways.push_back(make_gateway(bind(g, plugins_)));
   publish_list(list);
 }
 
-CatalogRegistry::~CatalogRegistry() = default;
+CatalogRegistry::~CatalogRegistry() { stop(); }
+
+void CatalogRegistry::stop() {
+  if (shared_) shared_->stop();  // first: a fetch waiting on another replica's lock ends
+  pool_.stop();
+}
+
+std::optional<SharedHealth> CatalogRegistry::shared_health() const {
+  if (!shared_) return std::nullopt;
+  return shared_->health();
+}
 
 GatewayBinding CatalogRegistry::bind(const GatewayConfig& config,
                                      const PluginDirectory& plugins) const {
@@ -58,7 +91,8 @@ std::shared_ptr<Gateway> CatalogRegistry::make_gateway(GatewayBinding binding) {
       std::move(binding), cache_, *host_.clock,
       [this](std::function<void()> job) { pool_.post(std::move(job)); },
       [this](const GatewayCache& source, const std::shared_ptr<const Catalog>& next,
-             const std::function<void()>& make_visible) { publish(source, next, make_visible); });
+             const std::function<void()>& make_visible) { publish(source, next, make_visible); },
+      shared_.get());
   gateway->load_snapshot();
   return gateway;
 }
@@ -124,6 +158,17 @@ void CatalogRegistry::publish_list(std::shared_ptr<GatewayList> list) {
 }
 
 void CatalogRegistry::start() {
+  if (shared_)
+    std::call_once(watching_, [this] {
+      shared_->watch(
+          [this](const SharedKey& key) {
+            if (std::shared_ptr<Gateway> g = find(key.gateway)) g->check_shared();
+          },
+          [this] {
+            std::shared_ptr<const GatewayList> list = gateways();
+            for (const auto& g : list->gateways) g->check_shared();
+          });
+    });
   int64_t now = host_.clock->now_unix_ms();
   // The list held while walked: a reload may replace it meanwhile.
   std::shared_ptr<const GatewayList> list = gateways();

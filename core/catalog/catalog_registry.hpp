@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -57,13 +58,15 @@ class CatalogRegistry {
   std::shared_ptr<Gateway> find(std::string_view name) const { return gateways()->find(name); }
   // The merge of every gateway's catalog; null until one has data.
   std::shared_ptr<const Catalog> merged() const { return merged_.load(); }
+  // The fleet's shared tier's state; nullopt when there is none (no [cache] redis_url).
+  std::optional<SharedHealth> shared_health() const;
   const Clock& clock() const { return *host_.clock; }
 
   // Runs blocking work (plugin calls) on the fetch threads.
   void run_blocking(std::function<void()> job) { pool_.post(std::move(job)); }
   // Finishes the work queued and stops the fetch threads: call it while whatever that
   // work reports to (the HTTP server's sessions) still exists.
-  void stop() { pool_.stop(); }
+  void stop();
 
   // Binds `gateway` to the plugin NAMED `plugin` in the plugin folder with `options`:
   // loads it, creates it, fetches its catalog, and only then swaps. Blocks. Throws
@@ -97,6 +100,9 @@ class CatalogRegistry {
   PluginDirectory plugins_;
   const CacheSettings cache_;
   const HostContext host_;
+  // Before the pool: it outlives the fetches that use it.
+  std::unique_ptr<SharedCatalogs> shared_;
+  std::once_flag watching_;
   std::atomic<std::shared_ptr<const GatewayList>> gateways_;
   std::atomic<std::shared_ptr<const Catalog>> merged_;
   std::mutex publish_mutex_;  // one publication at a time; readers never take it

@@ -1,39 +1,148 @@
 #include "catalog/gateway.hpp"
 
+#include "support/content_hash.hpp"
 #include "support/log.hpp"
+
+#include <thread>
 
 namespace gatehouse {
 namespace {
 
 constexpr size_t invalid_models_logged = 5;
 constexpr size_t history_kept = 20;
+// How often a replica waiting on another's fetch looks for its catalog.
+constexpr auto fleet_poll = std::chrono::milliseconds(100);
+
+// Ends a flight taken with begin_flight() whatever happens: until the new catalog is in, a
+// request must not start a second flight, and after it one must be able to.
+struct FlightEnd {
+  GatewayCache& cache;
+  ~FlightEnd() { cache.end_flight(); }
+};
 
 }  // namespace
 
 Gateway::Gateway(GatewayBinding binding, CacheSettings cache, const Clock& clock,
-                 RunBlocking run_blocking, GatewayCache::Publish publish)
+                 RunBlocking run_blocking, GatewayCache::Publish publish, SharedCatalogs* shared)
     : name_(binding.config.name),
       clock_(clock),
       run_blocking_(std::move(run_blocking)),
       cache_(name_, std::move(cache), clock, std::move(publish)),
-      binding_(std::make_shared<const GatewayBinding>(std::move(binding))) {}
+      binding_(std::make_shared<const GatewayBinding>(std::move(binding))),
+      shared_(shared) {}
 
 void Gateway::refresh_if_due(int64_t now_ms) {
   std::shared_ptr<const GatewayBinding> b = binding();
   if (cache_.fetching() || !b->plugin.instance || !cache_.due(b->config.ttl_s, now_ms)) return;
   if (!cache_.begin_flight()) return;
-  run_blocking_([self = shared_from_this()] { self->fly(); });
+  run_blocking_([self = shared_from_this()] { self->fly(false); });
 }
 
-FetchOutcome Gateway::fly() {
-  // Last, and whatever happens: until the new catalog is in, a request must not start a
-  // second flight, and after it one must be able to.
-  struct EndFlight {
-    GatewayCache& cache;
-    ~EndFlight() { cache.end_flight(); }
-  } end_flight{cache_};
+FetchOutcome Gateway::fly(bool force) {
+  FlightEnd end{cache_};
   std::shared_ptr<const GatewayBinding> b = binding();
+  if (shared_ && b->plugin.instance) return fly_shared(b, force);
   return settle(b, fetch(*b), false);
+}
+
+SharedKey Gateway::shared_key(const GatewayBinding& binding) const {
+  const LoadedPlugin& plugin = binding.plugin.instance->plugin();
+  ContentHash hash;
+  hash.add(plugin.name()).add(plugin.version());
+  for (const auto& [key, value] : binding.config.options) hash.add(key).add(value);
+  return {name_, hash.hex()};
+}
+
+void Gateway::mark_shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key) {
+  std::lock_guard lock(shareable_mutex_);
+  shareable_ = catalog;
+  shareable_fingerprint_ = key.fingerprint;
+}
+
+bool Gateway::shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key) {
+  std::lock_guard lock(shareable_mutex_);
+  return shareable_.lock() == catalog && shareable_fingerprint_ == key.fingerprint;
+}
+
+FetchOutcome Gateway::fetch_and_share(const std::shared_ptr<const GatewayBinding>& binding,
+                                      const SharedKey& key, bool store) {
+  FetchOutcome outcome = settle(binding, fetch(*binding), false);
+  if (!outcome.ok()) return outcome;
+  mark_shareable(outcome.catalog, key);
+  if (store && shared_->store(key, *outcome.catalog)) ++counters().shared_stores;
+  return outcome;
+}
+
+FetchOutcome Gateway::fly_shared(const std::shared_ptr<const GatewayBinding>& b, bool force) {
+  SharedKey key = shared_key(*b);
+  while (!shared_->stopping()) {
+    if (binding()->plugin.instance != b->plugin.instance)
+      return FetchOutcome::failed(FetchResult::superseded,
+                                  "the gateway was rebound meanwhile; nothing changed");
+    if (!force)
+      if (std::optional<FetchOutcome> adopted = adopt_shared(b, key)) return std::move(*adopted);
+    switch (shared_->lock(key)) {
+      case SharedCatalogs::Lock::unavailable:  // Redis is down: alone, as without the tier
+        return fetch_and_share(b, key, false);
+      case SharedCatalogs::Lock::taken: {
+        struct Unlock {
+          SharedCatalogs& shared;
+          const SharedKey& key;
+          ~Unlock() { shared.unlock(key); }
+        } unlock{*shared_, key};
+        // Another replica may have stored one between the look above and the lock.
+        if (!force)
+          if (std::optional<FetchOutcome> adopted = adopt_shared(b, key))
+            return std::move(*adopted);
+        return fetch_and_share(b, key, true);
+      }
+      case SharedCatalogs::Lock::held:
+        // Another replica fetches: serve what we have and wait for its catalog (or for its
+        // lock to expire, if it died). Its fetch is as new as ours would be.
+        force = false;
+        std::this_thread::sleep_for(fleet_poll);
+    }
+  }
+  return FetchOutcome::failed(FetchResult::superseded, "stopping; nothing changed");
+}
+
+std::optional<FetchOutcome> Gateway::adopt_shared(
+    const std::shared_ptr<const GatewayBinding>& binding, const SharedKey& key) {
+  std::optional<int64_t> fleet_at = shared_->fetched_at(key);
+  std::shared_ptr<const Catalog> current = catalog();
+  if (!fleet_at || (current && *fleet_at <= current->fetched_at_ms())) return std::nullopt;
+  std::optional<Snapshot> snapshot = shared_->load(key);
+  if (!snapshot) return std::nullopt;
+  auto fleet =
+      std::make_shared<const Catalog>(std::move(snapshot->models), snapshot->fetched_at_ms);
+  fleet->build_indexes();
+  ++counters().shared_loads;
+  log_info("gateway '" + name_ + "': " + std::to_string(fleet->size()) +
+           " models from the fleet (redis), fetched at " +
+           std::to_string(fleet->fetched_at_ms() / 1000));
+  FetchOutcome outcome = settle(binding, {FetchResult::ok, fleet, "", {}}, false);
+  if (outcome.ok()) mark_shareable(fleet, key);
+  return outcome;
+}
+
+void Gateway::check_shared() {
+  std::shared_ptr<const GatewayBinding> b = binding();
+  if (!shared_ || !b->plugin.instance || !cache_.begin_flight()) return;
+  run_blocking_([self = shared_from_this(), b] {
+    FlightEnd end{self->cache_};
+    self->sync_shared(b);
+  });
+}
+
+void Gateway::sync_shared(const std::shared_ptr<const GatewayBinding>& b) {
+  SharedKey key = shared_key(*b);
+  if (adopt_shared(b, key)) return;
+  std::shared_ptr<const Catalog> current = catalog();
+  if (!current || !shareable(current, key)) return;
+  std::optional<int64_t> fleet_at = shared_->fetched_at(key);
+  if (!fleet_at && !shared_->health().up) return;  // down, not empty
+  if (fleet_at && *fleet_at >= current->fetched_at_ms()) return;
+  if (shared_->store(key, *current)) ++counters().shared_stores;
 }
 
 FetchOutcome Gateway::fetch(const GatewayBinding& binding) {
@@ -108,6 +217,11 @@ SwapRecord Gateway::rebind(GatewayBinding next) {
   int64_t started_ms = clock_.now_unix_ms();
   std::string from = binding()->plugin.label();
   FetchOutcome outcome = settle(incoming, fetch(*incoming), true);
+  if (outcome.ok() && shared_) {  // the fleet's replicas bound alike need not fetch it again
+    SharedKey key = shared_key(*incoming);
+    mark_shareable(outcome.catalog, key);
+    if (shared_->store(key, *outcome.catalog)) ++counters().shared_stores;
+  }
   SwapRecord record{started_ms, from, incoming->plugin.label(), outcome.result, outcome.detail};
   log_info("gateway '" + name_ + "': rebind " + record.from + " -> " + record.to + ": " +
            record.outcome());
@@ -130,7 +244,7 @@ FetchOutcome Gateway::refresh_now() {
     return FetchOutcome::failed(FetchResult::busy, "a fetch of gateway '" + name_ +
                                                        "' is running; its catalog will be "
                                                        "served when it ends");
-  return fly();
+  return fly(true);
 }
 
 void Gateway::clear() {

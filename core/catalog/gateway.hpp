@@ -6,6 +6,7 @@
 #include "catalog/fetch_outcome.hpp"
 #include "catalog/gateway_cache.hpp"
 #include "catalog/gateway_config.hpp"
+#include "catalog/shared_catalogs.hpp"
 #include "plugin_host/plugin_binding.hpp"
 
 #include <deque>
@@ -38,8 +39,9 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
  public:
   using RunBlocking = std::function<void(std::function<void()>)>;
 
+  // `shared`: the fleet's tier, or null to work alone; it must outlive this.
   Gateway(GatewayBinding binding, CacheSettings cache, const Clock& clock, RunBlocking run_blocking,
-          GatewayCache::Publish publish);
+          GatewayCache::Publish publish, SharedCatalogs* shared = nullptr);
 
   const std::string& name() const { return name_; }
   // The binding in force; a rebind replaces it, holders keep the one they took.
@@ -67,6 +69,12 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // Forgets the catalog in memory and on disk; the next request fetches again.
   void clear();
 
+  // The shared tier's check (an announcement, or the periodic one): takes the fleet's
+  // catalog when it is newer than this one, or gives the fleet this one when the fleet's
+  // is older or gone (Redis restarted, or this replica fetched alone while it was down).
+  // Runs the transfer on the fetch threads.
+  void check_shared();
+
   GatewayStatus status(int64_t now_ms) const;
   std::vector<SwapRecord> history() const;
 
@@ -78,14 +86,38 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // superseded.
   FetchOutcome settle(const std::shared_ptr<const GatewayBinding>& binding, FetchOutcome outcome,
                       bool adopt);
-  // The flight taken with begin_flight(): fetch and settle, and end the flight.
-  FetchOutcome fly();
+  // The flight taken with begin_flight(): fetch and settle, and end the flight. `force`:
+  // fetch even when the fleet has a newer catalog (an admin refresh).
+  FetchOutcome fly(bool force);
+  // With the shared tier: the fleet's catalog when it is newer than ours; else a fetch
+  // under the fleet's lock, or a wait for the replica that holds it.
+  FetchOutcome fly_shared(const std::shared_ptr<const GatewayBinding>& binding, bool force);
+  // Installs the fleet's catalog when it is newer than ours; nullopt when it is not.
+  std::optional<FetchOutcome> adopt_shared(const std::shared_ptr<const GatewayBinding>& binding,
+                                           const SharedKey& key);
+  // Fetches and settles; a good catalog becomes shareable under `key`, and with `store`
+  // goes to the fleet at once.
+  FetchOutcome fetch_and_share(const std::shared_ptr<const GatewayBinding>& binding,
+                               const SharedKey& key, bool store);
+  // check_shared()'s work, in a flight.
+  void sync_shared(const std::shared_ptr<const GatewayBinding>& binding);
+  SharedKey shared_key(const GatewayBinding& binding) const;
+  // Remembers that `catalog` is the fleet's (or may be) under `key`'s binding.
+  void mark_shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key);
+  bool shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key);
 
   const std::string name_;
   const Clock& clock_;
   RunBlocking run_blocking_;
   GatewayCache cache_;
   std::atomic<std::shared_ptr<const GatewayBinding>> binding_;
+  SharedCatalogs* const shared_;
+
+  // The catalog this replica may give the fleet, with its binding's fingerprint: one it
+  // fetched or took from the fleet, never a disk snapshot (whose binding is unknown).
+  std::mutex shareable_mutex_;
+  std::weak_ptr<const Catalog> shareable_;
+  std::string shareable_fingerprint_;
 
   // Binding and catalog change together under it, so a refresh that started on a binding
   // since replaced cannot install that binding's catalog. Readers never take it.

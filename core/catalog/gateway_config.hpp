@@ -25,6 +25,17 @@ struct CacheSettings {
   int64_t first_fetch_wait_ms = 10000;  // a request waits this long for a first catalog
   int64_t retry_initial_ms = 1000;      // backoff after a failed fetch, doubling ...
   int64_t retry_max_ms = 300000;        // ... up to this
+  // The fleet's shared tier (shared_catalogs.hpp); an empty url: this process alone.
+  struct Redis {
+    std::string url;                   // redis://HOST:PORT/DB
+    std::string password_env;          // the variable holding the password (AUTH); "" = none
+    std::string prefix = "gatehouse";  // of every key and the channel
+    int64_t connect_timeout_ms = 1000;
+    int64_t timeout_ms = 2000;  // one command
+    int64_t lock_ms = 30000;    // the fetch lock's expiry; its owner renews it while it fetches
+    int64_t poll_ms = 5000;     // the check for a new catalog that an announcement missed
+    bool operator==(const Redis&) const = default;
+  } redis;
 
   bool operator==(const CacheSettings&) const = default;
 };

@@ -13,6 +13,8 @@ struct GatewayCounters {
   std::atomic<uint64_t> fetch_error{0};     // the plugin (or the host around it) failed
   std::atomic<uint64_t> fetch_rejected{0};  // it succeeded with too few models
   std::atomic<uint64_t> models_dropped{0};  // invalid models left out at ingest
+  std::atomic<uint64_t> shared_loads{0};    // catalogs taken from the fleet's shared tier
+  std::atomic<uint64_t> shared_stores{0};   // catalogs this replica gave the fleet
 };
 
 }  // namespace gatehouse

@@ -44,8 +44,10 @@ void write_record(JsonWriter& json, const ModelRecord& m) {
   json.end_object();
 }
 
+}  // namespace
+
 // One record per line, so a damaged file can be read by eye.
-std::string render(std::string_view gateway, const Catalog& catalog) {
+std::string render_snapshot(std::string_view gateway, const Catalog& catalog) {
   std::string out(sealed_head);
   out.append(checksum_digits, '0').push_back('"');
   size_t sealed_from = out.size();
@@ -65,6 +67,8 @@ std::string render(std::string_view gateway, const Catalog& catalog) {
   out.replace(sealed_head.size(), checksum_digits, checksum);
   return out;
 }
+
+namespace {
 
 [[noreturn]] void fail(const fs::path& path, const std::string& what) {
   throw SnapshotError("snapshot " + path.string() + ": " + what);
@@ -271,7 +275,7 @@ void write_snapshot(const fs::path& dir, std::string_view gateway, const Catalog
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(temp, std::string("cannot create: ") + std::strerror(errno));
   try {
-    write_all(fd, render(gateway, catalog), temp);
+    write_all(fd, render_snapshot(gateway, catalog), temp);
     if (::fsync(fd) != 0) fail(temp, std::string("fsync failed: ") + std::strerror(errno));
   } catch (...) {
     ::close(fd);

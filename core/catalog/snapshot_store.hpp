@@ -23,6 +23,10 @@ struct Snapshot {
 
 std::filesystem::path snapshot_path(const std::filesystem::path& dir, std::string_view gateway);
 
+// The snapshot of `catalog` as bytes: what write_snapshot() writes, and the shared tier
+// stores.
+std::string render_snapshot(std::string_view gateway, const Catalog& catalog);
+
 // Throws SnapshotError naming the file and the system's reason.
 void write_snapshot(const std::filesystem::path& dir, std::string_view gateway,
                     const Catalog& catalog);

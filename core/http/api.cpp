@@ -145,6 +145,11 @@ ApiResponse Api::metrics(const RouteCall&) const {
        [](Gateway& g) { return g.counters().stale_serves.load(); }},
       {"gatehouse_models_dropped_total", "counter", "Invalid models left out at ingest.",
        [](Gateway& g) { return g.counters().models_dropped.load(); }},
+      {"gatehouse_shared_loads_total", "counter",
+       "Catalogs taken from the fleet's shared tier (redis) instead of the upstream.",
+       [](Gateway& g) { return g.counters().shared_loads.load(); }},
+      {"gatehouse_shared_stores_total", "counter", "Catalogs this replica gave the fleet.",
+       [](Gateway& g) { return g.counters().shared_stores.load(); }},
       {"gatehouse_models", "gauge", "Models in the catalog being served.",
        [](Gateway& g) -> uint64_t {
          auto c = g.catalog();
@@ -168,6 +173,14 @@ ApiResponse Api::metrics(const RouteCall&) const {
     for (auto [outcome, n] : outcomes)
       out += "gatehouse_upstream_fetches_total{gateway=\"" + g->name() + "\",outcome=\"" + outcome +
              "\"} " + std::to_string(n) + "\n";
+  }
+  if (std::optional<SharedHealth> shared = catalogs_.shared_health()) {
+    append_metric_header(out, "gatehouse_redis_up", "gauge",
+                         "1 while the fleet's shared tier (redis) answers, else 0.");
+    out += "gatehouse_redis_up " + std::to_string(shared->up ? 1 : 0) + "\n";
+    append_metric_header(out, "gatehouse_redis_errors_total", "counter",
+                         "Calls to the shared tier (redis) that failed.");
+    out += "gatehouse_redis_errors_total " + std::to_string(shared->errors) + "\n";
   }
   return r;
 }

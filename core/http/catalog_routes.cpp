@@ -244,6 +244,22 @@ void write_swaps(JsonWriter& json, const std::vector<SwapRecord>& history) {
   json.end_array();
 }
 
+// The fleet's shared tier: null when this replica works alone by config.
+void write_shared(JsonWriter& json, const std::optional<SharedHealth>& shared) {
+  if (!shared) {
+    json.null();
+    return;
+  }
+  json.begin_object();
+  json.key("url").string(to_valid_utf8(shared->url));
+  json.key("state").string(shared->up ? "up" : "down");
+  json.key("last_error");
+  shared->last_error.empty() ? json.null() : json.string(to_valid_utf8(shared->last_error));
+  json.key("since").integer_or_null(seconds(shared->since_ms));
+  json.key("errors").integer(static_cast<int64_t>(shared->errors));
+  json.end_object();
+}
+
 void write_gateway(JsonWriter& json, const Gateway& g, int64_t now_ms) {
   GatewayStatus s = g.status(now_ms);
   std::shared_ptr<const GatewayBinding> binding = g.binding();
@@ -288,6 +304,8 @@ ApiResponse Api::gateways(const RouteCall&) const {
   std::shared_ptr<const GatewayList> list = catalogs_.gateways();
   for (const auto& g : list->gateways) write_gateway(json, *g, now_ms);
   json.end_array();
+  json.key("redis");
+  write_shared(json, catalogs_.shared_health());
   json.key("timestamp").integer(now_ms / 1000);
   json.end_object();
   return r;

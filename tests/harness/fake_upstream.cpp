@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -34,7 +36,9 @@ struct FakeUpstream::Impl {
   std::mutex mutex;
   std::vector<SeenRequest> requests;
   bool stop = false;
+  std::atomic<bool> concurrent{false};
   std::thread thread;
+  std::vector<std::thread> workers;  // with `concurrent`: one per connection
 };
 
 FakeUpstream::FakeUpstream(Handler handler) : impl_(std::make_unique<Impl>(std::move(handler))) {
@@ -60,7 +64,10 @@ FakeUpstream::~FakeUpstream() {
   beast::error_code ec;
   knock.connect(impl_->acceptor.local_endpoint(), ec);
   impl_->thread.join();
+  for (std::thread& worker : impl_->workers) worker.join();
 }
+
+void FakeUpstream::answer_concurrently() { impl_->concurrent = true; }
 
 uint16_t FakeUpstream::port() const { return impl_->acceptor.local_endpoint().port(); }
 
@@ -81,6 +88,14 @@ void FakeUpstream::Impl::serve() {
     acceptor.accept(socket, ec);
     if (stopping()) return;
     if (ec) continue;
+    if (!tls && concurrent) {
+      workers.emplace_back([this, socket = std::move(socket)]() mutable {
+        answer(socket);
+        beast::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+      });
+      continue;
+    }
     if (!tls) {
       answer(socket);
       socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -113,7 +128,11 @@ void FakeUpstream::Impl::answer(Stream& stream) {
     requests.push_back(seen);
   }
   CannedReply reply = handler(seen);
-  std::this_thread::sleep_for(reply.delay);
+  // In steps, so that a long delay ends with the test.
+  for (auto end = std::chrono::steady_clock::now() + reply.delay;
+       std::chrono::steady_clock::now() < end && !stopping();)
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        end - std::chrono::steady_clock::now(), std::chrono::milliseconds(20)));
   if (reply.reset) {
     beast::get_lowest_layer(stream).set_option(asio::socket_base::linger(true, 0), ec);
     beast::get_lowest_layer(stream).close(ec);

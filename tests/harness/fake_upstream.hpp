@@ -43,6 +43,9 @@ class FakeUpstream {
   uint16_t port() const;
   std::string url(const std::string& path = "") const;  // http:// or https://
   std::vector<SeenRequest> requests() const;
+  // Plain HTTP only: answers each connection on its own thread (one slow answer does not
+  // hold the others). Call before the first request.
+  void answer_concurrently();
 
  private:
   struct Impl;  // keeps Asio out of this header
