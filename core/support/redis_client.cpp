@@ -40,7 +40,12 @@ std::string RedisEndpoint::url() const {
 RedisEndpoint parse_redis_url(std::string_view url) {
   constexpr std::string_view scheme = "redis://";
   auto bad = [&](const std::string& why) {
-    return std::invalid_argument("redis_url '" + std::string(url.substr(0, 200)) + "': " + why);
+    // Credentials in the URL are the mistake named, never repeated (messages reach logs).
+    std::string shown(url.substr(0, 200));
+    size_t from = shown.find("://"), at = shown.rfind('@');
+    if (from != std::string::npos && at != std::string::npos && at > from)
+      shown.replace(from + 3, at - from - 3, "***");
+    return std::invalid_argument("redis_url '" + shown + "': " + why);
   };
   if (url.starts_with("rediss://"))
     throw bad(

@@ -219,5 +219,29 @@ TEST(Config, LoadsTheShippedConfig) {
   EXPECT_EQ(c.gateways[0].plugin, "huggingface");
 }
 
+TEST(Config, RedisKeysAreReadAndCheckedWithFileAndLine) {
+  const std::string cache = "[[gateways]]\nname = \"hug\"\nplugin = \"p\"\n[cache]\n";
+  Config c = parse_config(cache +
+                              "redis_url = \"redis://10.0.0.5:6380/2\"\n"
+                              "redis_password_env = \"RP\"\nredis_prefix = \"fleet1\"\n"
+                              "redis_lock_ms = 5000\nredis_poll_ms = 250\n",
+                          source);
+  EXPECT_EQ(c.cache.redis.url, "redis://10.0.0.5:6380/2");
+  EXPECT_EQ(c.cache.redis.password_env, "RP");
+  EXPECT_EQ(c.cache.redis.prefix, "fleet1");
+  EXPECT_EQ(c.cache.redis.lock_ms, 5000);
+  EXPECT_EQ(c.cache.redis.poll_ms, 250);
+  EXPECT_TRUE(parse_config(cache, source).cache.redis.url.empty()) << "unset: alone";
+  EXPECT_EQ(error_of(cache + "redis_url = \"rediss://r:6379\"\n").substr(0, 40),
+            "/etc/gatehouse/config.toml:5:13: cache.r");
+  EXPECT_NE(error_of(cache + "redis_url = \"rediss://r:6379\"\n").find("TLS"), std::string::npos);
+  EXPECT_NE(error_of(cache + "redis_url = \"redis://:pw@r\"\n").find("redis_password_env"),
+            std::string::npos);
+  EXPECT_NE(error_of(cache + "redis_prefix = \"a b\"\n").find("5:16: cache.redis_prefix"),
+            std::string::npos);
+  EXPECT_NE(error_of(cache + "redis_lock_ms = 10\n").find("cache.redis_lock_ms must be"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace gatehouse

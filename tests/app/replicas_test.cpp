@@ -80,6 +80,8 @@ redis_connect_timeout_ms = 300
 redis_timeout_ms = 1000
 redis_lock_ms = 1500
 redis_poll_ms = 500
+[plugins]
+dir = ")" << std::string(GATEHOUSE_PLUGIN_DIR) << R"("
 [http]
 max_retries = 0
 [[gateways]]
@@ -102,6 +104,10 @@ provider = "deepinfra"
   }
 
   test::HttpResult get(const std::string& target) const { return test::http_get(port_, target); }
+  test::HttpResult put(const std::string& target, const std::string& body) const {
+    return test::http_request(port_, "PUT", target, {{"Authorization", "Bearer admin-secret"}},
+                              body);
+  }
   std::string etag() const {
     return get("/v1/catalog/models?gateway=deepinfra&limit=5").header("etag");
   }
@@ -262,6 +268,24 @@ TEST_F(Replicas, AWrongPasswordIsSaidAndServingGoesOn) {
   std::string error{std::string_view(j["redis"]["last_error"])};
   EXPECT_NE(error.find("WRONGPASS"), std::string::npos) << error;
   EXPECT_NE(a.log().find("the password from redis_password_env"), std::string::npos) << a.log();
+}
+
+TEST_F(Replicas, ARebindOnOneReplicaNeverReachesAnotherOnTheOldBinding) {
+  Upstream upstream;
+  test::ScopedEnv admin("GATEHOUSE_ADMIN_TOKEN", "admin-secret");
+  ReplicaOptions o{3600, redis_.url()};
+  Replica a(upstream, o), b(upstream, o);
+  ASSERT_TRUE(eventually([&] { return !a.etag().empty() && !b.etag().empty(); }, 10s));
+  std::string old_binding = b.etag();
+  auto rebound = a.put("/admin/gateways/deepinfra/plugin",
+                       R"({"plugin": "openai_compatible", "options": {"base_url": ")" +
+                           upstream.url() + R"(", "provider": "together"}})");
+  ASSERT_EQ(rebound.status, 200u) << rebound.body;
+  EXPECT_NE(a.etag(), old_binding) << "the rebound replica serves its new plugin's catalog";
+  std::this_thread::sleep_for(1500ms);  // three periodic checks, and the announcement
+  EXPECT_EQ(b.etag(), old_binding) << "a replica on the old binding took the new one's catalog";
+  Replica c(upstream, o);  // started with the old config: the old binding's catalog
+  EXPECT_EQ(c.etag(), old_binding);
 }
 
 TEST_F(Replicas, ALockOwnerKilledWhileFetchingDelaysTheNextFetchOnlyByTheLock) {
