@@ -9,6 +9,7 @@ const TYPING_DELAY_MS = 250;
 
 const $ = (id) => document.getElementById(id);
 let gatewayList = [];
+let sharedTier = null;  // the fleet's Redis tier, when configured
 let shown = null;  // the last page drawn: {total, offset, returned}
 let loadToken = 0;  // a newer load makes an older one's answer moot
 
@@ -121,7 +122,9 @@ function gatewayLabel(g) {
 
 async function loadGateways() {
   try {
-    gatewayList = (await getJson('/v1/catalog/gateways')).data;
+    const answer = await getJson('/v1/catalog/gateways');
+    gatewayList = answer.data;
+    sharedTier = answer.redis;
   } catch (e) {
     gatewayList = [];
     showError('Could not read the gateways: ' + e.message);
@@ -138,6 +141,10 @@ async function loadGateways() {
 function drawGatewayStatus(state) {
   const box = $('gateway-status');
   box.replaceChildren();
+  if (sharedTier && sharedTier.state === 'down')
+    box.append(element('p', 'Shared tier ' + sharedTier.url + ' is down since ' + when(sharedTier.since) +
+                            ': ' + sharedTier.last_error + '. This replica fetches and serves alone.',
+                       'warning'));
   const chosen = state.gateway === 'all' ? gatewayList
       : gatewayList.filter((g) => g.name === state.gateway || g.aliases.includes(state.gateway));
   for (const g of chosen) {
