@@ -214,6 +214,14 @@ TEST_F(Replicas, ThreeShareOneWalkPerTtlAndAgreeWithinASecond) {
             std::string::npos);
 }
 
+TEST_F(Replicas, WithoutRedisEachReplicaWalksForItself) {
+  Upstream upstream;
+  Replica a(upstream, {}), b(upstream, {}), c(upstream, {});
+  for (Replica* r : {&a, &b, &c}) ASSERT_TRUE(eventually([&] { return !r->etag().empty(); }, 10s));
+  EXPECT_EQ(upstream.walks(), 3) << "the baseline the shared tier divides by three";
+  EXPECT_TRUE(a.get("/v1/catalog/gateways").body.find("\"redis\":null") != std::string::npos);
+}
+
 TEST_F(Replicas, OneReplicaAloneWalksOncePerTtlToo) {
   Upstream upstream;
   Replica a(upstream, {3, redis_.url()});
