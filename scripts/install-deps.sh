@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Gatehouse builds, runs and tests with. Idempotent:
-# when everything is already there it changes nothing and needs no network.
+# Installs the Debian 12 packages Gatehouse builds, runs and tests with (with --build: only
+# what building the server and its packages needs). Idempotent: when everything is
+# already there it changes nothing and needs no network.
 set -euo pipefail
 
-packages=(
+# What a build of the server and its packages needs (the container's build stage: --build).
+build=(
   g++ cmake ninja-build pkg-config ccache binutils git
   libboost1.81-dev libboost-url1.81-dev   # Asio, Beast, DLL (header-only), URL
   libsimdjson-dev libtomlplusplus-dev libssl-dev zlib1g-dev libxxhash-dev
   libhiredis-dev                          # the shared tier on Redis
-  redis-server                            # ... which the replica tests start on 127.0.0.1
+  dpkg-dev                                # the packages' Depends, from the libraries
+)
+# ... and what the tests, benchmarks and fuzzers need besides.
+tests=(
+  redis-server                            # the replica tests start one on 127.0.0.1
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   clang libclang-rt-14-dev                # libFuzzer and its sanitizers (scripts/fuzz.sh)
   python3 python3-jsonschema              # the OpenAPI document's validation
+  lintian procps                          # the package test
   chromium chromium-driver python3-selenium  # the catalog page's test in a real browser
 )
+packages=("${build[@]}")
+[ "${1:-}" = "--build" ] || packages+=("${tests[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

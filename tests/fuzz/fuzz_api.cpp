@@ -42,7 +42,12 @@ fs::path make_cache() {
 }
 
 struct Server {
-  Server() : cache(make_cache()), catalogs({gateway()}, {cache, cache}, {cache}, {}) {}
+  Server() : cache(make_cache()), catalogs({gateway()}, {cache, cache}, settings(cache), {}) {}
+  static CacheSettings settings(const std::filesystem::path& dir) {
+    CacheSettings s;
+    s.dir = dir;
+    return s;
+  }
   static GatewayConfig gateway() {
     GatewayConfig g;
     g.name = "hug";
