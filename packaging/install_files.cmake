@@ -1,6 +1,7 @@
 # Runs at install time (cmake --install, and cpack's staging install): writes the files
 # that name this install's paths (the config, the unit, the manual), under DESTDIR.
-# GATEHOUSE_SOURCE_DIR and GATEHOUSE_VERSION are set by the install(CODE) that includes it.
+# GATEHOUSE_SOURCE_DIR and GATEHOUSE_VERSION are set by the install(CODE) that includes it,
+# after changelog.cmake (gzip_n).
 set(prefix "${CMAKE_INSTALL_PREFIX}")
 if(prefix STREQUAL "/usr")  # a system install: Debian's places
   set(etc "/etc")
@@ -47,8 +48,4 @@ file(CHMOD "${root}${unitdir}/gatehouse.service" PERMISSIONS OWNER_READ OWNER_WR
 # The manual, gzipped without a timestamp (reproducible).
 set(manual "${root}${prefix}/share/man/man1/gatehouse.1")
 configure_file("${src}/gatehouse.1" "${manual}" @ONLY)
-file(REMOVE "${manual}.gz")
-execute_process(COMMAND gzip -9n "${manual}" RESULT_VARIABLE failed)
-if(failed)
-  message(FATAL_ERROR "gzip ${manual} failed")
-endif()
+gzip_n("${manual}")
