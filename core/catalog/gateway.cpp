@@ -130,7 +130,12 @@ void Gateway::check_shared() {
   if (!shared_ || !b->plugin.instance || !cache_.begin_flight()) return;
   run_blocking_([self = shared_from_this(), b] {
     FlightEnd end{self->cache_};
-    self->sync_shared(b);
+    // This flight may have kept a due refresh from starting (one flight at a time): then
+    // it is that refresh.
+    if (self->cache_.due(b->config.ttl_s, self->clock_.now_unix_ms()))
+      self->fly_shared(b, false);
+    else
+      self->sync_shared(b);
   });
 }
 

@@ -72,7 +72,7 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // The shared tier's check (an announcement, or the periodic one): takes the fleet's
   // catalog when it is newer than this one, or gives the fleet this one when the fleet's
   // is older or gone (Redis restarted, or this replica fetched alone while it was down).
-  // Runs the transfer on the fetch threads.
+  // Runs the transfer on the fetch threads; when the catalog is due, it is a refresh.
   void check_shared();
 
   GatewayStatus status(int64_t now_ms) const;
