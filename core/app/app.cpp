@@ -1,5 +1,6 @@
 #include "app/app.hpp"
 
+#include "app/service_notify.hpp"
 #include "support/log.hpp"
 
 #include <csignal>
@@ -17,7 +18,8 @@ HttpClient make_http_client(const HttpClientSettings& settings) {
 }
 
 HttpServer make_server(const Config& config, const Api& api, HttpMetrics& metrics,
-                       const ServerLimits& limits) {
+                       ServerLimits limits) {
+  limits.max_connections = config.max_connections;
   try {
     return HttpServer(config.listen, config.threads, api, metrics, limits);
   } catch (const std::runtime_error& e) {
@@ -65,12 +67,14 @@ int App::run() {
   catalogs_.start();
   log_info("ready: serving " + std::to_string(catalogs_.gateways()->gateways.size()) +
            " gateway(s) on http://" + config_.listen.host + ":" + std::to_string(port()));
+  // Listening since construction (connections wait in the backlog) and taking signals.
+  notify_service_manager("READY=1");
   server_.run();
   return stopped_by_.load();
 }
 
 void App::stop() {
-  stopping_ = true;
+  if (!stopping_.exchange(true)) notify_service_manager("STOPPING=1");
   server_.stop();
 }
 

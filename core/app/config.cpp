@@ -143,7 +143,7 @@ fs::path anchored(const fs::path& base, const std::string& path) {
 void read_server(const Reader& r, const toml::table& root, Config& config) {
   const toml::table* server = r.table(root, "server", "");
   if (!server) return;
-  r.allow_only(*server, "server", {"listen", "threads", "admin_token_env"});
+  r.allow_only(*server, "server", {"listen", "threads", "max_connections", "admin_token_env"});
   const std::string token_env = config.admin_token_env;
   config.admin_token_env = r.string(*server, "admin_token_env", "server", &token_env);
   if (const toml::node* listen = server->get("listen")) {
@@ -155,6 +155,8 @@ void read_server(const Reader& r, const toml::table& root, Config& config) {
     }
   }
   config.threads = static_cast<unsigned>(r.integer(*server, "threads", "server", 0, 0, 256));
+  config.max_connections =
+      static_cast<size_t>(r.integer(*server, "max_connections", "server", 4096, 1, 1 << 20));
 }
 
 void read_redis(const Reader& r, const toml::table& t, CacheSettings::Redis& redis) {

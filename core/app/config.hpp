@@ -23,7 +23,8 @@ class ConfigError : public std::runtime_error {
 struct Config {
   std::filesystem::path source;  // the file it was read from
   ListenAddress listen{"127.0.0.1", 8000};
-  unsigned threads = 0;  // 0 = one per core
+  unsigned threads = 0;           // 0 = one per core
+  size_t max_connections = 4096;  // more wait in the listen backlog
   // The variable holding the admin API's bearer token; unset or empty = no admin API.
   std::string admin_token_env = "GATEHOUSE_ADMIN_TOKEN";
   PluginDirectory plugins;  // [plugins] dir, and the config's folder for plugin paths

@@ -6,11 +6,25 @@
 #include "app/signal_watcher.hpp"
 #include "support/log.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 
 namespace gatehouse {
 namespace {
+
+// SIGHUP's default action ends the process, and a SIGHUP may come while it starts (systemd's
+// reload right after a restart). Blocked from the first code of this binary that runs (the
+// executable's .preinit_array comes before any constructor, its libraries' too); serve()
+// then blocks the rest, and the signal watcher takes a SIGHUP held meanwhile as a reload.
+void block_sighup_at_exec(int, char**, char**) {
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  sigprocmask(SIG_BLOCK, &hup, nullptr);
+}
+[[gnu::section(".preinit_array"), gnu::used]] void (*const block_sighup)(int, char**, char**) =
+    &block_sighup_at_exec;
 
 std::string admin_token(const Config& config) {
   const char* token = std::getenv(config.admin_token_env.c_str());

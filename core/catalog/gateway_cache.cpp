@@ -57,12 +57,15 @@ void GatewayCache::put(std::shared_ptr<const Catalog> catalog) {
 void GatewayCache::install(std::shared_ptr<const Catalog> catalog,
                            std::vector<std::string> warnings) {
   put(catalog);
+  std::string snapshot_error;
   try {
     write_snapshot(settings_.dir, gateway_, *catalog);
   } catch (const SnapshotError& e) {
-    log_error("gateway '" + gateway_ + "': " + e.what());
+    snapshot_error = e.what();
+    log_error("gateway '" + gateway_ + "': " + snapshot_error);
   }
   std::lock_guard lock(error_mutex_);
+  snapshot_error_ = std::move(snapshot_error);
   last_error_.clear();
   warnings_ = std::move(warnings);
   consecutive_failures_ = 0;
@@ -119,6 +122,7 @@ GatewayStatus GatewayCache::status(int64_t ttl_s, int64_t now_ms) const {
     s.last_error = last_error_;
     s.warnings = warnings_;
     s.last_error_at_ms = last_error_at_ms_;
+    s.snapshot_error = snapshot_error_;
   }
   s.next_retry_at_ms = next_retry_ms_.load();
   if (fetching_.load())

@@ -34,6 +34,9 @@ struct GatewayStatus {
   // What the plugin warned of during the fetch of the catalog in force (an enrichment
   // source that failed while the catalog itself came through, say).
   std::vector<std::string> warnings;
+  // Why the last good catalog could not be written to disk (ENOSPC, say): empty when it
+  // was. A restart without network would then serve an older snapshot, or none.
+  std::string snapshot_error;
 };
 
 class GatewayCache {
@@ -87,10 +90,11 @@ class GatewayCache {
   std::atomic<bool> fetching_{false};
   std::atomic<int64_t> next_retry_ms_{0};
 
-  mutable std::mutex error_mutex_;  // guards the three below
+  mutable std::mutex error_mutex_;  // guards the four below
   std::string last_error_;
   std::vector<std::string> warnings_;
   int64_t last_error_at_ms_ = 0;
+  std::string snapshot_error_;
   int consecutive_failures_ = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <cctype>
 #include <stdexcept>
 
 namespace gatehouse {
@@ -111,17 +112,27 @@ std::shared_ptr<Gateway> named_gateway(const CatalogRegistry& catalogs, const Ro
   return gateway;
 }
 
+// "Bearer" in any case (RFC 9110 11.1: auth schemes are case-insensitive), then the token.
+bool bearer(std::string_view auth, std::string_view& token) {
+  constexpr std::string_view scheme = "bearer ";
+  if (auth.size() < scheme.size()) return false;
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(auth[i])) != scheme[i]) return false;
+  token = auth.substr(scheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  return true;
+}
+
 }  // namespace
 
 std::optional<ApiResponse> Api::refuse_admin(const ApiRequest& req) const {
-  std::string_view auth = req.authorization;
-  if (!auth.starts_with("Bearer ")) {
+  std::string_view token;
+  if (!bearer(req.authorization, token)) {
     ApiResponse r = admin_error(401, "the admin API needs Authorization: Bearer <token>");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gatehouse admin\"");
     return r;
   }
-  if (!same_token(auth.substr(7), settings_.admin_token))
-    return admin_error(403, "wrong admin token");
+  if (!same_token(token, settings_.admin_token)) return admin_error(403, "wrong admin token");
   return std::nullopt;
 }
 
@@ -152,10 +163,13 @@ ApiResponse Api::refresh(const RouteCall& call) const {
   });
 }
 
+// Off the I/O thread: forgetting a catalog rebuilds the merge and removes a snapshot file.
 ApiResponse Api::clear_cache(const RouteCall& call) const {
   std::shared_ptr<Gateway> gateway = named_gateway(catalogs_, call);
-  gateway->clear();
-  return gateway_answer(*gateway, [](JsonWriter& json) { json.key("cleared").boolean(true); });
+  return later([gateway] {
+    gateway->clear();
+    return gateway_answer(*gateway, [](JsonWriter& json) { json.key("cleared").boolean(true); });
+  });
 }
 
 // POST /admin/reload: the same as SIGHUP.

@@ -1,5 +1,6 @@
 #include "http/api.hpp"
 
+#include "support/gzip.hpp"
 #include "support/json_writer.hpp"
 
 #include <boost/url/parse.hpp>
@@ -51,6 +52,12 @@ ApiResponse json_error(unsigned status, Route route, std::string_view detail) {
   r.route = route;
   JsonWriter(r.body).begin_object().key("detail").string(to_valid_utf8(detail)).end_object();
   return r;
+}
+
+void gzip_if_worth_it(const ApiRequest& req, ApiResponse& r) {
+  if (!req.accepts_gzip || r.body.size() < gzip_min_bytes) return;
+  r.body = gzip(r.body);
+  r.headers.emplace_back("Content-Encoding", "gzip");
 }
 
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {
@@ -126,7 +133,7 @@ ApiResponse Api::healthz(const RouteCall&) const {
   return r;
 }
 
-ApiResponse Api::metrics(const RouteCall&) const {
+ApiResponse Api::metrics(const RouteCall& call) const {
   ApiResponse r;
   r.route = Route::metrics;
   r.content_type = "text/plain; version=0.0.4";
@@ -182,6 +189,8 @@ ApiResponse Api::metrics(const RouteCall&) const {
                          "Calls to the shared tier (redis) that failed.");
     out += "gatehouse_redis_errors_total " + std::to_string(shared->errors) + "\n";
   }
+  r.headers.emplace_back("Vary", "Accept-Encoding");
+  gzip_if_worth_it(call.request, r);
   return r;
 }
 

@@ -2,10 +2,12 @@
 // tested directly and the server stays a thin Beast shell.
 #pragma once
 
+#include "http/body_source.hpp"
 #include "http/route.hpp"
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -31,6 +33,10 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // A big answer instead of `body`: written from shared bytes as the socket drains, and
+  // with `gzip_stream` compressed by the server a piece at a time, off the I/O threads.
+  std::shared_ptr<BodySource> stream;
+  bool gzip_stream = false;
   Route route = Route::unknown;
   // Set when the answer is not ready yet (a first fetch is running): ask again after this.
   std::optional<std::chrono::milliseconds> retry_in;
@@ -42,6 +48,9 @@ struct ApiResponse {
 // {"detail": "..."} with that status: every error the API gives. Text that is not UTF-8
 // (an upstream's words) is repaired, never dropped.
 ApiResponse json_error(unsigned status, Route route, std::string_view detail);
+
+// Gzips the body when the client takes it and the body is big enough to gain from it.
+void gzip_if_worth_it(const ApiRequest& request, ApiResponse& response);
 
 // If-None-Match against an ETag, compared weakly (RFC 9110 8.8.3.2): W/ prefixes do not
 // matter; "*" matches anything.

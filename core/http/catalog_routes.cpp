@@ -14,6 +14,10 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr size_t inline_deflate_bytes = 256 << 10;  // a few ms of deflate at most
+// An answer up to this size is copied into the response and, when asked, gzipped on the
+// I/O thread (well under a millisecond); a bigger one is streamed from the catalog's own
+// bytes: what one connection holds stays this small however big the catalog.
+constexpr size_t own_copy_bytes = 64 << 10;
 constexpr auto first_fetch_poll = 25ms;
 
 // What one request reads: a gateway's catalog, or the merge of all of them.
@@ -134,9 +138,16 @@ bool not_modified(const ApiRequest& req, const Catalog& catalog, const std::stri
   return true;
 }
 
-void gzip_if_worth_it(const ApiRequest& req, ApiResponse& r) {
-  if (!req.accepts_gzip || r.body.size() < gzip_min_bytes) return;
-  r.body = gzip(r.body);
+// A small answer as a copy (gzipped if worth it); a big one streamed, and compressed by
+// the server as it goes when the client takes gzip.
+void set_body(const ApiRequest& req, std::unique_ptr<BodySource> body, ApiResponse& r) {
+  if (body->size() <= own_copy_bytes) {
+    r.body = read_all(*body);
+    return gzip_if_worth_it(req, r);
+  }
+  r.stream = std::move(body);
+  if (!req.accepts_gzip) return;
+  r.gzip_stream = true;
   r.headers.emplace_back("Content-Encoding", "gzip");
 }
 
@@ -177,17 +188,18 @@ ApiResponse Api::models(const RouteCall& call) const {
     if (!deflated && req.accepts_gzip && catalog.models_json_size() <= inline_deflate_bytes)
       deflated = catalog.prepare_deflate();
     if (req.accepts_gzip && deflated) {
-      r.body = full_list_gzip(*deflated, shape, freshness);
+      r.stream = full_list_gzip(scope.catalog, std::move(deflated), shape, freshness);
       r.headers.emplace_back("Content-Encoding", "gzip");
     } else {
-      r.body = full_list_body(catalog, shape, freshness);
+      // Not compressed while streaming: the ready deflate comes soon, and until then a full
+      // list costs no compression per request.
+      r.stream = full_list_body(scope.catalog, shape, freshness);
     }
     return r;
   }
   Page page = run_query(catalog, q);
-  r.body = page_body(page.models, {page.total, page.models.size(), q.offset, q.limit, scope.label},
-                     freshness);
-  gzip_if_worth_it(req, r);
+  PageShape shape{page.total, page.models.size(), q.offset, q.limit, scope.label};
+  set_body(req, page_body(scope.catalog, std::move(page.models), shape, freshness), r);
   return r;
 }
 
@@ -283,6 +295,8 @@ void write_gateway(JsonWriter& json, const Gateway& g, int64_t now_ms) {
   json.key("warnings").begin_array();
   for (const std::string& warning : s.warnings) json.string(warning);
   json.end_array();
+  json.key("snapshot_error");
+  s.snapshot_error.empty() ? json.null() : json.string(to_valid_utf8(s.snapshot_error));
   json.key("next_retry_at")
       .integer_or_null(s.next_retry_at_ms > now_ms ? seconds(s.next_retry_at_ms) : std::nullopt);
   json.key("bound_at").integer_or_null(seconds(binding->plugin.bound_at_ms));
@@ -293,7 +307,7 @@ void write_gateway(JsonWriter& json, const Gateway& g, int64_t now_ms) {
 
 }  // namespace
 
-ApiResponse Api::gateways(const RouteCall&) const {
+ApiResponse Api::gateways(const RouteCall& call) const {
   int64_t now_ms = catalogs_.clock().now_unix_ms();
   ApiResponse r;
   r.route = Route::gateways;
@@ -308,6 +322,8 @@ ApiResponse Api::gateways(const RouteCall&) const {
   write_shared(json, catalogs_.shared_health());
   json.key("timestamp").integer(now_ms / 1000);
   json.end_object();
+  r.headers.emplace_back("Vary", "Accept-Encoding");
+  gzip_if_worth_it(call.request, r);
   return r;
 }
 

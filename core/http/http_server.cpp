@@ -1,14 +1,19 @@
 #include "http/http_server.hpp"
 
 #include "http/content_coding.hpp"
+#include "support/gzip.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <thread>
 #include <vector>
@@ -22,15 +27,57 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
+// A streamed body goes out this much at a time (and, gzipped, this much input is
+// compressed per step on the compression threads: a few milliseconds at most).
+constexpr size_t piece_bytes = 64 << 10;
+constexpr size_t gzip_step_bytes = 256 << 10;
+
+// The one transfer coding understood is a final, lone `chunked` (RFC 9112 6.1); anything
+// else frames the body in a way not read here, so what follows it cannot be trusted to be
+// the next request (6.3: answer 400 and close). Content-Length beside it is the classic
+// smuggling pair.
+bool framing_understood(const http::request<http::string_body>& req) {
+  std::vector<std::string_view> codings;
+  for (const auto& field : req) {
+    if (field.name() != http::field::transfer_encoding) continue;
+    std::string_view list = field.value();
+    while (!list.empty()) {
+      std::string_view item = list.substr(0, list.find(','));
+      list.remove_prefix(std::min(list.size(), item.size() + 1));
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      codings.push_back(item);
+    }
+  }
+  if (codings.empty()) return true;
+  return codings.size() == 1 && beast::iequals(codings.front(), "chunked") &&
+         req.count(http::field::content_length) == 0;
+}
+
+// What a request's head must be before it is answered; empty when it may be.
+std::string_view head_fault(const http::request<http::string_body>& req) {
+  if (!framing_understood(req)) return "unsupported Transfer-Encoding";
+  // RFC 9112 3.2: an HTTP/1.1 request has exactly one Host.
+  if (req.version() >= 11 && req.count(http::field::host) != 1)
+    return req.count(http::field::host) ? "more than one Host header" : "missing Host header";
+  return {};
+}
+
 // Serves one connection: read a request, answer it, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Api& api, HttpMetrics& metrics, const ServerLimits& limits)
+  Session(tcp::socket socket, const Api& api, HttpMetrics& metrics, const ServerLimits& limits,
+          asio::thread_pool& compress, std::atomic<size_t>& sessions)
       : stream_(std::move(socket)),
         wait_(stream_.get_executor()),
         api_(api),
         metrics_(metrics),
-        limits_(limits) {}
+        limits_(limits),
+        compress_(compress),
+        sessions_(sessions) {
+    sessions_.fetch_add(1);
+  }
+  ~Session() { sessions_.fetch_sub(1); }
 
   void start() { read(); }
 
@@ -59,6 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     if (ec) return reject(ec);
     const auto& req = parser_->get();
+    if (std::string_view fault = head_fault(req); !fault.empty()) return refuse(400, fault);
     started_ = SteadyClock::now();
     request_.method = req.method_string();
     request_.target = req.target();
@@ -78,10 +126,13 @@ class Session : public std::enable_shared_from_this<Session> {
     unsigned status = ec == http::error::header_limit ? 431
                       : ec == http::error::body_limit ? 413
                                                       : 400;
-    ApiResponse r = json_error(status, Route::unknown,
-                               status == 431   ? "request headers too large"
-                               : status == 413 ? "request body too large"
-                                               : "malformed HTTP request");
+    refuse(status, status == 431   ? "request headers too large"
+                   : status == 413 ? "request body too large"
+                                   : "malformed HTTP request");
+  }
+
+  void refuse(unsigned status, std::string_view why) {
+    ApiResponse r = json_error(status, Route::unknown, why);
     started_ = SteadyClock::now();
     keep_alive_ = false;
     version_ = 11;
@@ -113,12 +164,99 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send(ApiResponse r) {
     metrics_.record(r.route, r.status, SteadyClock::now() - started_);
+    if (r.stream) return send_stream(std::move(r));
     if (!head_) return write(message<http::string_body>(r, std::move(r.body)));
     // HEAD: the headers GET would send, Content-Length included, and no body. (A 304,
     // 204 or 1xx has no Content-Length: nor does its HEAD.)
     auto res = message<http::empty_body>(r, {});
     if (r.status != 304 && r.status != 204 && r.status >= 200) res->content_length(r.body.size());
     write(res);
+  }
+
+  // A streamed body: the head, then pieces of shared bytes as the socket drains; gzipped,
+  // each step compressed on the compression threads and sent as one chunk (its size is
+  // not known ahead). An HTTP/1.0 client, which has no chunks, gets it uncompressed.
+  void send_stream(ApiResponse r) {
+    body_ = std::move(r.stream);
+    if (r.gzip_stream && version_ < 11) {
+      std::erase_if(r.headers, [](const auto& h) { return h.first == "Content-Encoding"; });
+      r.gzip_stream = false;
+    }
+    auto res = message<http::empty_body>(r, {});
+    res->erase(http::field::content_length);
+    if (!r.gzip_stream) res->content_length(body_->size());
+    if (head_) return write(res);
+    if (r.gzip_stream) {
+      res->chunked(true);
+      gzip_ = std::make_unique<GzipStream>();
+    }
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    response_ = std::make_shared<std::pair<decltype(res), decltype(serializer)>>(res, serializer);
+    stream_.expires_after(limits_.read_timeout);
+    http::async_write_header(stream_, *serializer,
+                             beast::bind_front_handler(&Session::on_piece, shared_from_this()));
+  }
+
+  // Each piece has read_timeout to go: a client that reads goes on, one that stops is let go.
+  void on_piece(beast::error_code ec, size_t) {
+    if (ec) return close();
+    pieces_.clear();
+    body_->next(gzip_ ? gzip_step_bytes : piece_bytes, pieces_);
+    if (gzip_) return compress_piece();
+    if (pieces_.empty()) return finish_stream();
+    // Many small views (one per model and comma) are gathered into one buffer first: a
+    // writev takes 64 of them at most, and one copy of 64 KB costs less than the calls.
+    buffers_.clear();
+    if (pieces_.size() > 16) {
+      scratch_.clear();
+      for (std::string_view p : pieces_) scratch_.append(p);
+      buffers_.emplace_back(scratch_.data(), scratch_.size());
+    } else {
+      for (std::string_view p : pieces_) buffers_.emplace_back(p.data(), p.size());
+    }
+    stream_.expires_after(limits_.read_timeout);
+    asio::async_write(stream_, buffers_,
+                      beast::bind_front_handler(&Session::on_piece, shared_from_this()));
+  }
+
+  void compress_piece() {
+    asio::post(compress_, [self = shared_from_this()] {
+      bool last = self->pieces_.empty();
+      self->compressed_.clear();
+      try {
+        for (std::string_view p : self->pieces_) self->gzip_->add(p, self->compressed_);
+        if (last) self->gzip_->finish(self->compressed_);
+      } catch (const std::exception&) {
+        last = false;  // zlib failed (no memory): the answer cannot be finished
+        self->compressed_.clear();
+        self->gzip_.reset();
+      }
+      asio::post(self->stream_.get_executor(), [self, last] { self->write_chunk(last); });
+    });
+  }
+
+  void write_chunk(bool last) {
+    if (!gzip_) return close();
+    stream_.expires_after(limits_.read_timeout);
+    auto then = [self = shared_from_this(), last](beast::error_code ec, size_t n) {
+      if (ec || !last) return self->on_piece(ec, n);
+      self->stream_.expires_after(self->limits_.read_timeout);
+      asio::async_write(self->stream_, http::make_chunk_last(),
+                        [self](beast::error_code ec2, size_t) {
+                          if (ec2) return self->close();
+                          self->finish_stream();
+                        });
+    };
+    if (compressed_.empty()) return then({}, 0);
+    asio::async_write(stream_, http::make_chunk(asio::buffer(compressed_)), then);
+  }
+
+  void finish_stream() {
+    body_.reset();
+    gzip_.reset();
+    compressed_ = {};
+    scratch_ = {};
+    on_write({}, 0);
   }
 
   template <class Body>
@@ -128,6 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                                       std::move(body));
     res->set(http::field::server, "gatehouse/" GATEHOUSE_VERSION);
     res->set(http::field::content_type, r.content_type);
+    res->set("X-Content-Type-Options", "nosniff");
     for (auto& [name, value] : r.headers) res->set(name, value);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
@@ -164,8 +303,16 @@ class Session : public std::enable_shared_from_this<Session> {
   const Api& api_;
   HttpMetrics& metrics_;
   const ServerLimits limits_;
+  asio::thread_pool& compress_;
+  std::atomic<size_t>& sessions_;
   ApiRequest request_;
   std::shared_ptr<void> response_;
+  std::shared_ptr<BodySource> body_;  // a streamed answer being sent
+  std::vector<std::string_view> pieces_;
+  std::vector<asio::const_buffer> buffers_;
+  std::unique_ptr<GzipStream> gzip_;
+  std::string compressed_;
+  std::string scratch_;
   SteadyClock::time_point started_;
   bool keep_alive_ = false;
   bool head_ = false;
@@ -199,14 +346,24 @@ struct HttpServer::Impl {
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(s), api, metrics, limits)->start();
-      if (!out_of_resources(ec)) return accept();
-      // The connection waits in the backlog until a session closes and frees a descriptor.
-      metrics.record_accept_pause();
-      accept_pause.expires_after(limits.accept_backoff);
-      accept_pause.async_wait([this](beast::error_code waited) {
-        if (!waited) accept();
-      });
+      if (!ec)
+        std::make_shared<Session>(std::move(s), api, metrics, limits, compress, sessions)->start();
+      if (out_of_resources(ec)) return pause(limits.accept_backoff);
+      accept_when_room();
+    });
+  }
+
+  // Past max_connections, a new connection waits in the backlog until a session ends.
+  void accept_when_room() {
+    if (sessions.load() < limits.max_connections) return accept();
+    pause(std::chrono::milliseconds(10));
+  }
+
+  void pause(std::chrono::milliseconds wait) {
+    metrics.record_accept_pause();
+    accept_pause.expires_after(wait);
+    accept_pause.async_wait([this](beast::error_code waited) {
+      if (!waited) accept_when_room();
     });
   }
 
@@ -216,9 +373,12 @@ struct HttpServer::Impl {
   }
 
   unsigned threads;
+  std::atomic<size_t> sessions{0};  // outlives ioc, whose handlers hold the sessions
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::steady_timer accept_pause{ioc};
+  // Destroyed before ioc: the compression jobs it drops hold sessions of ioc.
+  asio::thread_pool compress{1};
   const Api& api;
   HttpMetrics& metrics;
   ServerLimits limits;

@@ -22,6 +22,10 @@ struct ServerLimits {
   // After accept fails for want of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM), this long
   // before the next try, instead of a core spinning on the error.
   std::chrono::milliseconds accept_backoff{100};
+  // Past this many open connections, new ones wait in the listen backlog until one closes:
+  // what the server holds stays bounded however many clients come (each connection holds
+  // about 100 KB of its own at most, more only while it compresses: zlib's 256 KB).
+  size_t max_connections = 4096;
 };
 
 class HttpServer {

@@ -46,39 +46,79 @@ std::string rest_of_envelope(const PageShape& shape, const Freshness& freshness)
   return out;
 }
 
+// `{"data":[` then each record's JSON, comma-separated, then `]` and the rest.
+class RecordsBody final : public BodySource {
+ public:
+  RecordsBody(std::shared_ptr<const void> keep, std::vector<const ModelRecord*> page,
+              const ModelRecords* all, std::string rest)
+      : keep_(std::move(keep)), page_(std::move(page)), all_(all), rest_(std::move(rest)) {
+    size_t n = count();
+    size_ = head_.size() + 1 + rest_.size() + (n ? n - 1 : 0);
+    for (size_t i = 0; i < n; ++i) size_ += json_at(i).size();
+  }
+
+  size_t size() const override { return size_; }
+
+  void next(size_t budget, std::vector<std::string_view>& out) override {
+    size_t given = 0, n = count();
+    if (!head_given_) {
+      out.push_back(head_);
+      head_given_ = true;
+    }
+    for (; at_ < n && given < budget; ++at_) {
+      if (at_ > 0) out.push_back(",");
+      out.push_back(json_at(at_));
+      given += out.back().size();
+    }
+    if (at_ == n) {
+      out.push_back("]");
+      out.push_back(rest_);
+      ++at_;  // past n: everything given
+    }
+  }
+
+ private:
+  size_t count() const { return all_ ? all_->size() : page_.size(); }
+  std::string_view json_at(size_t i) const { return all_ ? (*all_)[i]->json : page_[i]->json; }
+
+  static constexpr std::string_view head_ = "{\"data\":[";
+  std::shared_ptr<const void> keep_;
+  std::vector<const ModelRecord*> page_;
+  const ModelRecords* all_;  // the catalog's, when every model is the answer
+  std::string rest_;  // of the envelope, after the array
+  size_t size_ = 0;
+  size_t at_ = 0;  // the record to give next
+  bool head_given_ = false;
+};
+
 }  // namespace
 
-std::string page_body(std::span<const ModelRecord* const> models, const PageShape& shape,
-                      const Freshness& freshness) {
-  size_t bytes = 256;
-  for (const ModelRecord* m : models) bytes += m->json.size() + 1;
-  std::string out;
-  out.reserve(bytes);
-  out.append(data_member);
-  JsonWriter json(out);
-  json.begin_array();
-  for (const ModelRecord* m : models) json.raw(m->json);
-  json.end_array();
-  out.append(rest_of_envelope(shape, freshness));
-  return out;
+std::unique_ptr<BodySource> page_body(std::shared_ptr<const void> keep,
+                                      std::vector<const ModelRecord*> models,
+                                      const PageShape& shape, const Freshness& freshness) {
+  return std::make_unique<RecordsBody>(std::move(keep), std::move(models), nullptr,
+                                       rest_of_envelope(shape, freshness));
 }
 
-std::string full_list_body(const Catalog& catalog, const PageShape& shape,
-                           const Freshness& freshness) {
-  std::string rest = rest_of_envelope(shape, freshness);
-  std::string out;
-  out.reserve(data_member.size() + catalog.models_json_size() + rest.size());
-  out.append(data_member);
-  catalog.append_models_json(out);
-  out.append(rest);
-  return out;
+std::unique_ptr<BodySource> full_list_body(std::shared_ptr<const Catalog> catalog,
+                                           const PageShape& shape, const Freshness& freshness) {
+  const ModelRecords* all = &catalog->models();
+  return std::make_unique<RecordsBody>(std::move(catalog), std::vector<const ModelRecord*>{}, all,
+                                       rest_of_envelope(shape, freshness));
 }
 
-std::string full_list_gzip(const DeflatedPart& models_json, const PageShape& shape,
-                           const Freshness& freshness) {
+std::unique_ptr<BodySource> full_list_gzip(std::shared_ptr<const Catalog> catalog,
+                                           std::shared_ptr<const DeflatedPart> models_json,
+                                           const PageShape& shape, const Freshness& freshness) {
   static const DeflatedPart data_part(data_member);
-  const DeflatedPart* parts[] = {&data_part, &models_json};
-  return gzip_join(parts, rest_of_envelope(shape, freshness));
+  const DeflatedPart* parts[] = {&data_part, models_json.get()};
+  GzipPieces gz = gzip_pieces(parts, rest_of_envelope(shape, freshness));
+  struct Keep {
+    std::shared_ptr<const Catalog> catalog;
+    std::shared_ptr<const DeflatedPart> deflated;
+  };
+  auto keep = std::make_shared<const Keep>(Keep{std::move(catalog), std::move(models_json)});
+  return views_body(std::move(gz.head), std::move(gz.parts), std::move(keep), std::move(gz.end));
 }
 
 }  // namespace gatehouse

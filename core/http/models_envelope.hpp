@@ -5,10 +5,11 @@
 #pragma once
 
 #include "catalog/catalog.hpp"
+#include "http/body_source.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,14 +34,16 @@ struct Freshness {
   std::vector<std::pair<std::string, std::string_view>> gateways;
 };
 
-// A page of models.
-std::string page_body(std::span<const ModelRecord* const> models, const PageShape& shape,
-                      const Freshness& freshness);
+// A page of models, written from the records' own JSON (`keep` holds them).
+std::unique_ptr<BodySource> page_body(std::shared_ptr<const void> keep,
+                                      std::vector<const ModelRecord*> models,
+                                      const PageShape& shape, const Freshness& freshness);
 
-// Every model of the catalog, from its ready array; gzipped from its ready deflate.
-std::string full_list_body(const Catalog& catalog, const PageShape& shape,
-                           const Freshness& freshness);
-std::string full_list_gzip(const DeflatedPart& models_json, const PageShape& shape,
-                           const Freshness& freshness);
+// Every model of the catalog, from its records' JSON; gzipped from its ready deflate.
+std::unique_ptr<BodySource> full_list_body(std::shared_ptr<const Catalog> catalog,
+                                           const PageShape& shape, const Freshness& freshness);
+std::unique_ptr<BodySource> full_list_gzip(std::shared_ptr<const Catalog> catalog,
+                                           std::shared_ptr<const DeflatedPart> models_json,
+                                           const PageShape& shape, const Freshness& freshness);
 
 }  // namespace gatehouse

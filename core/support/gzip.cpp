@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace gatehouse {
@@ -56,19 +57,61 @@ DeflatedPart::DeflatedPart(std::string_view text)
       crc_(crc_of(text)),
       size_(text.size()) {}
 
-std::string gzip_join(std::span<const DeflatedPart* const> parts, std::string_view tail) {
-  std::string out(gzip_header, sizeof gzip_header);
+GzipPieces gzip_pieces(std::span<const DeflatedPart* const> parts, std::string_view tail) {
+  GzipPieces out{std::string(gzip_header, sizeof gzip_header), {}, {}};
   unsigned long crc = crc_of("");
   size_t size = 0;
   for (const DeflatedPart* part : parts) {
-    out.append(part->deflated_);
+    out.parts.push_back(part->deflated_);
     crc = crc32_combine(crc, part->crc_, static_cast<z_off_t>(part->size_));
     size += part->size_;
   }
-  out.append(raw_deflate(tail, Z_FINISH, Z_BEST_SPEED));
-  append_le32(out, crc32_combine(crc, crc_of(tail), static_cast<z_off_t>(tail.size())));
-  append_le32(out, static_cast<unsigned long>((size + tail.size()) & 0xffffffffu));
+  out.end = raw_deflate(tail, Z_FINISH, Z_BEST_SPEED);
+  append_le32(out.end, crc32_combine(crc, crc_of(tail), static_cast<z_off_t>(tail.size())));
+  append_le32(out.end, static_cast<unsigned long>((size + tail.size()) & 0xffffffffu));
   return out;
+}
+
+std::string gzip_join(std::span<const DeflatedPart* const> parts, std::string_view tail) {
+  GzipPieces pieces = gzip_pieces(parts, tail);
+  std::string out = std::move(pieces.head);
+  for (std::string_view part : pieces.parts) out.append(part);
+  out.append(pieces.end);
+  return out;
+}
+
+struct GzipStream::State {
+  z_stream z{};
+};
+
+GzipStream::GzipStream() : state_(std::make_unique<State>()) {
+  // 16 + MAX_WBITS: zlib writes the gzip header and trailer itself.
+  if (deflateInit2(&state_->z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+}
+
+GzipStream::~GzipStream() { deflateEnd(&state_->z); }
+
+void GzipStream::add(std::string_view in, std::string& out) { run(in, Z_NO_FLUSH, out); }
+
+void GzipStream::finish(std::string& out) { run({}, Z_FINISH, out); }
+
+void GzipStream::run(std::string_view in, int flush, std::string& out) {
+  z_stream& z = state_->z;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  do {  // deflate is called until it has room to spare: then it took all it was given
+    size_t before = out.size();
+    out.resize(before + std::max<size_t>(in.size() / 4, 16 << 10));
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + before);
+    z.avail_out = static_cast<uInt>(out.size() - before);
+    rc = deflate(&z, flush);
+    out.resize(out.size() - z.avail_out);
+  } while (z.avail_out == 0 && rc == Z_OK);
+  bool done = flush == Z_FINISH ? rc == Z_STREAM_END : rc == Z_OK || rc == Z_BUF_ERROR;
+  if (!done || z.avail_in != 0) throw std::runtime_error("deflate did not consume its input");
 }
 
 std::string gzip(std::string_view data) { return gzip_join({}, data); }

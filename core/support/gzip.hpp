@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse {
 
@@ -20,6 +22,8 @@ std::string gzip(std::string_view data);
 // stream, or when it would grow past `limit` bytes (then out.size() > limit).
 bool gunzip(std::string_view data, size_t limit, std::string& out);
 
+struct GzipPieces;
+
 // Text deflated once, ready to be joined: a raw deflate run ending in a sync flush
 // (byte-aligned and not final, so other runs may follow), with its CRC and size.
 class DeflatedPart {
@@ -27,7 +31,7 @@ class DeflatedPart {
   explicit DeflatedPart(std::string_view text);
 
  private:
-  friend std::string gzip_join(std::span<const DeflatedPart* const>, std::string_view);
+  friend GzipPieces gzip_pieces(std::span<const DeflatedPart* const>, std::string_view);
   std::string deflated_;
   unsigned long crc_;
   size_t size_;
@@ -36,5 +40,36 @@ class DeflatedPart {
 // One complete gzip stream of the parts' texts in order, then `tail` (compressed now, as
 // the final run). The trailer's CRC is combined from the parts' own.
 std::string gzip_join(std::span<const DeflatedPart* const> parts, std::string_view tail);
+
+// The same stream without a copy of the parts: views of the parts' deflated bytes (they
+// stay valid while the parts live) between an owned head (the gzip header) and an owned
+// end (the tail's final run and the trailer). Their concatenation is gzip_join's answer.
+struct GzipPieces {
+  std::string head;
+  std::vector<std::string_view> parts;
+  std::string end;
+};
+GzipPieces gzip_pieces(std::span<const DeflatedPart* const> parts, std::string_view tail);
+
+// A gzip stream made as its input arrives, at the fastest level: an answer too big to
+// compress at once is compressed a piece at a time, between writes. Holds zlib's state
+// (about 256 KB) until destroyed.
+class GzipStream {
+ public:
+  GzipStream();
+  ~GzipStream();
+  GzipStream(const GzipStream&) = delete;
+  GzipStream& operator=(const GzipStream&) = delete;
+
+  // Compresses `in`, appending what zlib gives out so far to `out`.
+  void add(std::string_view in, std::string& out);
+  // Ends the stream (the rest of the output and the trailer appended to `out`).
+  void finish(std::string& out);
+
+ private:
+  void run(std::string_view in, int flush, std::string& out);
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace gatehouse

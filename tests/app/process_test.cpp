@@ -1,11 +1,18 @@
 // The gatehouse binary as a user runs it: exit codes, messages, start-up and shutdown.
 #include "harness/paths.hpp"
+#include "harness/scoped_env.hpp"
 #include "harness/subprocess.hpp"
 #include "harness/test_client.hpp"
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstring>
 #include <fstream>
 
 namespace gatehouse {
@@ -94,6 +101,51 @@ void serve_until(int signal) {
 }
 
 TEST(Process, ServesWithTheGoodGatewaysAndStopsOnSigterm) { serve_until(SIGTERM); }
+
+// The service manager's end of sd_notify(3): a datagram socket NOTIFY_SOCKET names.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path)
+      : fd_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+      throw std::runtime_error("cannot bind " + path.string());
+  }
+  ~NotifySocket() { close(fd_); }
+  // The next message, or "" when none came within `timeout`.
+  std::string next(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
+    char buf[256];
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  }
+
+ private:
+  int fd_;
+};
+
+// Hardening P14: the unit was Type=exec, so `systemctl restart && systemctl reload` could
+// send SIGHUP while the process started, and SIGHUP's default action killed it. Now the
+// server says READY=1 once it listens and takes signals (Type=notify waits for it), and a
+// SIGHUP right after is a reload.
+TEST(Process, TellsTheServiceManagerWhenReadyAndTakesASighupRightAfter) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "config.toml")
+      << "[plugins]\ndir = \"" << GATEHOUSE_TEST_PLUGIN_DIR << "\"\n"
+      << "[[gateways]]\nname = \"hug\"\nplugin = \"fixture\"\n";
+  NotifySocket manager(dir.path() / "notify");
+  test::ScopedEnv notify("NOTIFY_SOCKET", (dir.path() / "notify").c_str());
+  test::Process server({gatehouse_binary, "--config", (dir.path() / "config.toml").string(),
+                        "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(manager.next(20s), "READY=1") << server.err();
+  server.signal(SIGHUP);
+  EXPECT_TRUE(server.wait_for_stderr("SIGHUP: reloading", 10s)) << server.err();
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.err();
+  EXPECT_EQ(manager.next(1s), "STOPPING=1");
+}
 TEST(Process, StopsOnSigint) { serve_until(SIGINT); }
 
 }  // namespace

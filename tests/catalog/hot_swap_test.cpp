@@ -118,7 +118,11 @@ TEST_F(HotSwap, AdminNeedsTheRightBearerToken) {
   EXPECT_EQ(put_plugin(server, to_portkey_body(), "Bearer wrong").status, 403u);
   EXPECT_EQ(put_plugin(server, to_portkey_body(), "Basic " + token).status, 401u);
   EXPECT_EQ(put_plugin(server, to_portkey_body(), "Bearer " + token + "x").status, 403u);
+  EXPECT_EQ(put_plugin(server, to_portkey_body(), "Bearer").status, 401u);
   EXPECT_EQ(put_plugin(server, to_portkey_body()).status, 200u);
+  // Hardening P18: auth schemes are case-insensitive (RFC 9110 11.1); "bearer" was a 401.
+  EXPECT_EQ(put_plugin(server, to_portkey_body(), "bearer " + token).status, 200u);
+  EXPECT_EQ(put_plugin(server, to_portkey_body(), "BEARER " + token).status, 200u);
 }
 
 TEST_F(HotSwap, RollbackToPortkeyPatternsAndForwardAgain) {

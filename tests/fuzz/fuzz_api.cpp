@@ -89,6 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool json = r.content_type == "application/json" && !r.deferred && !r.retry_in &&
               r.status != 304 && !request.accepts_gzip;
   static simdjson::dom::parser parser;
-  if (json && parser.parse(r.body).error()) std::abort();  // the API answered broken JSON
+  std::string text = r.stream ? read_all(*r.stream) : r.body;
+  if (json && parser.parse(text).error()) std::abort();  // the API answered broken JSON
   return 0;
 }

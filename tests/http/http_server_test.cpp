@@ -1,68 +1,31 @@
 // What the server does with clients that misbehave: oversized, malformed, or slow.
 #include "harness/json.hpp"
+#include "harness/raw_client.hpp"
 #include "harness/test_client.hpp"
 #include "harness/test_server.hpp"
+#include "support/gzip.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <memory>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include <cstdlib>
 
 namespace gatehouse {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A raw socket, to send what no well-behaved client library would.
-class RawClient {
- public:
-  explicit RawClient(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      throw std::runtime_error("connect failed");
-  }
-  ~RawClient() { close(fd_); }
-  void send(const std::string& bytes) { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
-  // Everything the server sends until it closes, or until the timeout.
-  std::string read_until_closed(std::chrono::milliseconds timeout) {
-    std::string out;
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      char buf[4096];
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-  bool closed() const { return closed_; }
-
- private:
-  int fd_;
-  bool closed_ = false;
-};
+using test::RawClient;
 
 class HttpServerLimits : public ::testing::Test {
  protected:
   HttpServerLimits() : server_(config(), limits()) {}
   static Config config() {
     Config c;
-    c.cache.dir = "/nonexistent/gatehouse-test-cache";  // snapshots fail to write: logged only
+    c.cache.dir = "/dev/null/gatehouse-test-cache";  // snapshots fail to write, even as root
     c.gateways.push_back(test::fixture_gateway("hug", test::test_data("fixture_models.json")));
     return c;
   }
@@ -157,6 +120,109 @@ TEST_F(HttpServerLimits, IdleConnectionsLetGoAfterTheIdleTimeoutNotTheReadTimeou
     EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms)
         << (kept_alive ? "kept alive" : "silent") << ": idle_timeout is 300 ms, read_timeout 2 s";
   }
+}
+
+// Hardening P15: an unknown or non-final Transfer-Encoding was taken as no body, and the
+// bytes after it were parsed as the next request (the smuggling surface of RFC 9112 6.3).
+TEST_F(HttpServerLimits, ATransferEncodingNotUnderstoodIs400AndTheConnectionCloses) {
+  for (std::string coding : {"gzip", "xchunked", "chunked, identity", "identity", "gzip, chunked",
+                             "chunked\r\nTransfer-Encoding: chunked"}) {
+    RawClient c(server_.port());
+    c.send("POST /v1/models HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding +
+           "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string reply = c.read_until_closed(2s);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << coding << "\n" << reply.substr(0, 200);
+    EXPECT_EQ(reply.find("{\"status\":\"ok\"}"), std::string::npos)
+        << coding << ": the smuggled request was answered";
+    EXPECT_TRUE(c.closed()) << coding;
+  }
+  // Chunked beside a Content-Length: which one frames the body is the smuggler's question.
+  RawClient both(server_.port());
+  both.send(
+      "POST /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_EQ(both.read_until_closed(2s).rfind("HTTP/1.1 400", 0), 0u);
+  // A body in chunks is read as ever.
+  RawClient chunked(server_.port());
+  chunked.send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n"
+      "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.read_until_closed(2s).rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// Hardening P18: an HTTP/1.1 request without Host was answered 200 (RFC 9112 3.2: 400).
+TEST_F(HttpServerLimits, AnHttp11RequestNeedsExactlyOneHost) {
+  RawClient none(server_.port());
+  none.send("GET /healthz HTTP/1.1\r\n\r\n");
+  std::string reply = none.read_until_closed(2s);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply.substr(0, 200);
+  EXPECT_NE(reply.find("missing Host header"), std::string::npos) << reply;
+  RawClient two(server_.port());
+  two.send("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  EXPECT_EQ(two.read_until_closed(2s).rfind("HTTP/1.1 400", 0), 0u);
+  RawClient old(server_.port());  // HTTP/1.0 has no Host to require
+  old.send("GET /healthz HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.read_until_closed(2s).rfind("HTTP/1.0 200", 0), 0u);
+}
+
+// Hardening P18: JSON answers lacked nosniff; /v1/catalog/gateways and /metrics were never
+// gzipped.
+TEST_F(HttpServerLimits, AnswersSayNosniffAndTheStatusRoutesAreGzipped) {
+  for (std::string target : {"/healthz", "/v1/models", "/no/such/route"})
+    EXPECT_EQ(test::http_get(server_.port(), target).header("x-content-type-options"), "nosniff")
+        << target;
+  for (std::string target : {"/v1/catalog/gateways", "/metrics"}) {
+    auto plain = test::http_get(server_.port(), target);
+    auto zipped = test::http_get(server_.port(), target, {{"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(zipped.header("vary"), "Accept-Encoding") << target;
+    if (plain.body.size() < gzip_min_bytes) continue;  // too small to gain: plain
+    EXPECT_EQ(zipped.header("content-encoding"), "gzip") << target;
+    EXPECT_LT(zipped.body.size(), plain.body.size()) << target;
+    EXPECT_EQ(test::gunzip(zipped.body).substr(0, 20), plain.body.substr(0, 20)) << target;
+  }
+}
+
+// Hardening P18: a snapshot that could not be written (ENOSPC, a missing folder) was only
+// logged; a restart without network would then find no catalog, and nobody was told.
+TEST_F(HttpServerLimits, ASnapshotThatCannotBeWrittenIsShownInTheGatewaysStatus) {
+  ASSERT_EQ(test::http_get(server_.port(), "/v1/models").status, 200u);  // fetched
+  server_.wait_until_idle();
+  test::Json gateways(test::http_get(server_.port(), "/v1/catalog/gateways").body);
+  simdjson::dom::element hug = gateways["data"].at(0).value();
+  std::string_view error = hug["snapshot_error"].get_string().value();
+  EXPECT_NE(error.find("/dev/null/gatehouse-test-cache"), std::string_view::npos) << error;
+  EXPECT_EQ(std::string_view(hug["state"].get_string().value()), "fresh") << "still serving";
+}
+
+// The same on a full disk: an 8 KB tmpfs, then room again (needs mount(2): root in CI).
+TEST(SnapshotSpace, AFullDiskIsShownAndClearedOnceASnapshotIsWrittenAgain) {
+  test::TempDir dir;
+  std::filesystem::path disk = dir.path() / "disk";
+  std::filesystem::create_directories(disk);
+  std::string mount = "mount -t tmpfs -o size=8k tmpfs " + disk.string() + " 2>/dev/null";
+  if (std::system(mount.c_str()) != 0) GTEST_SKIP() << "cannot mount a tmpfs here";
+  struct Unmount {
+    std::string path;
+    ~Unmount() { std::system(("umount " + path).c_str()); }
+  } unmount{disk.string()};
+  Config c;
+  c.cache.dir = disk;
+  c.gateways.push_back(test::fixture_gateway("hug", test::test_data("hub_list_50.json")));
+  test::TestServer server(c, {}, "token");
+  auto snapshot_error = [&] {
+    server.wait_until_idle();
+    test::Json gateways(test::http_get(server.port(), "/v1/catalog/gateways").body);
+    simdjson::dom::element e = gateways["data"].at(0)["snapshot_error"].value();
+    return e.is_null() ? std::string() : std::string(e.get_string().value());
+  };
+  ASSERT_EQ(test::http_get(server.port(), "/v1/models").status, 200u);
+  std::string full = snapshot_error();
+  EXPECT_NE(full.find("No space left on device"), std::string::npos) << full;
+  ASSERT_EQ(std::system(("mount -o remount,size=16m " + disk.string()).c_str()), 0);
+  auto refresh = test::http_request(server.port(), "POST", "/admin/gateways/hug/refresh",
+                                    {{"Authorization", "Bearer token"}});
+  EXPECT_EQ(refresh.status, 200u) << refresh.body;
+  EXPECT_EQ(snapshot_error(), "");
 }
 
 size_t open_descriptors() {

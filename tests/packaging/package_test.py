@@ -42,6 +42,8 @@ EXPECTED_FILES = [
 UNIT_MUST_SAY = [
     "DynamicUser=yes", "ProtectSystem=strict", "CacheDirectory=gatehouse",
     "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=-/etc/default/gatehouse",
+    # the server says when it is ready: a reload right after a start waits for it
+    "Type=notify", "NotifyAccess=main",
     "ExecStart=/usr/bin/gatehouse --config /etc/gatehouse/config.toml",
     "ExecStartPre=/usr/bin/gatehouse --check-config --config /etc/gatehouse/config.toml",
 ]
