@@ -23,8 +23,8 @@ void block_sighup_at_exec(int, char**, char**) {
   sigaddset(&hup, SIGHUP);
   sigprocmask(SIG_BLOCK, &hup, nullptr);
 }
-[[gnu::section(".preinit_array"), gnu::used]] void (*const block_sighup)(int, char**, char**) =
-    &block_sighup_at_exec;
+[[gnu::section(".preinit_array"),
+  gnu::used]] void (*const block_sighup)(int, char**, char**) = &block_sighup_at_exec;
 
 std::string admin_token(const Config& config) {
   const char* token = std::getenv(config.admin_token_env.c_str());
