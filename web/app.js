@@ -154,15 +154,16 @@ function when(seconds) {
 
 // Characters a reader cannot see, or that reorder the text after them (a right-to-left
 // override makes 'evil\u202Egnp.exe' read 'evilexe.png'): control characters, bidi
-// controls, zero-width and line separators. They are shown as U+XXXX.
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+// controls, zero-width ones (but the joiners scripts and emoji need), soft hyphens, line
+// separators. They are shown as U+XXXX.
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
 
 function codeOf(character) {
   return 'U+' + character.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
 }
 
 // Line breaks and tabs, which a description may hold (its <dd> keeps the lines).
-const HIDDEN_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const HIDDEN_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
 
 // Text from the data, as a node: isolated (<bdi>: a right-to-left id does not pull the
 // words around it into its direction) and with its hidden characters shown.
