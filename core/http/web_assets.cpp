@@ -41,8 +41,10 @@ void seal(WebAsset& a) {
   std::string hash = ContentHash::to_hex(ContentHash::of(a.body));
   a.etag = "\"" + hash + "\"";
   if (a.path.starts_with("/assets/")) a.version = hash;
-  if (a.body.size() >= gzip_min_bytes && !a.content_type.starts_with("application/octet"))
+  if (a.body.size() >= gzip_min_bytes && !a.content_type.starts_with("application/octet")) {
     a.gzipped = gzip(a.body);
+    a.gzip_etag = "\"" + hash + "-gzip\"";
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// The web assets as served: each compiled-in file under its path, with its media type, a
-// strong ETag and its gzip made once at first use (the bytes never change while the
-// process runs).
+// The web assets as served: each compiled-in file under its path, with its media type, its
+// gzip made once at first use (the bytes never change while the process runs) and a strong
+// ETag for each of the two bodies.
 #pragma once
 
 #include <string>
@@ -15,6 +15,9 @@ struct WebAsset {
   std::string body;
   std::string gzipped;  // empty when gzip does not pay (a small or binary file)
   std::string etag;     // "\"<xxh3 hex>\"": strong, a byte-for-byte identity
+  // The gzipped body's: "\"<xxh3 hex>-gzip\"". A strong ETag names one representation's
+  // bytes (RFC 9110 8.8.3), so a cache holding both bodies can tell them apart.
+  std::string gzip_etag;
   // The pages name each script and style as /assets/NAME?v=VERSION, VERSION its ETag's
   // hash: a URL whose content never changes, so it may be cached for good.
   std::string version;

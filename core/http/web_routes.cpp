@@ -27,8 +27,11 @@ ApiResponse Api::web(const RouteCall& call) const {
   ApiResponse r;
   r.route = Route::web;
   r.content_type = asset->content_type;
+  // The body this client gets, and so the ETag it revalidates with.
+  bool gzipped = call.request.accepts_gzip && !asset->gzipped.empty();
+  const std::string& etag = gzipped ? asset->gzip_etag : asset->etag;
   r.headers = {
-      {"ETag", asset->etag},
+      {"ETag", etag},
       {"Vary", "Accept-Encoding"},
       {"X-Content-Type-Options", "nosniff"},
       // A versioned URL never changes; anything else is checked with its ETag.
@@ -38,11 +41,10 @@ ApiResponse Api::web(const RouteCall& call) const {
     r.headers.emplace_back("Content-Security-Policy", page_policy);
     r.headers.emplace_back("Referrer-Policy", "no-referrer");
   }
-  if (etag_matches(call.request.if_none_match, asset->etag)) {
+  if (etag_matches(call.request.if_none_match, etag)) {
     r.status = 304;
     return r;
   }
-  bool gzipped = call.request.accepts_gzip && !asset->gzipped.empty();
   r.body = gzipped ? asset->gzipped : asset->body;
   if (gzipped) r.headers.emplace_back("Content-Encoding", "gzip");
   return r;

@@ -53,6 +53,21 @@ TEST_F(RouterTest, TheRestCaptureKeepsSlashesAndMustNotBeEmpty) {
   EXPECT_EQ(route("GET", "/v1/models/"), "404");
 }
 
+// The path is matched as it is: '.' and '..' are an id's own characters (a model id may
+// hold them), never resolved, so no path reaches another route through them.
+TEST_F(RouterTest, DotSegmentsAreNeverResolved) {
+  std::vector<std::string> args;
+  EXPECT_EQ(route("GET", "/v1/models/a/../b", &args), "/v1/models/{id...}");
+  EXPECT_EQ(args, std::vector<std::string>{"a/../b"});
+  EXPECT_EQ(route("GET", "/v1/models/../../metrics", &args), "/v1/models/{id...}");
+  EXPECT_EQ(args, std::vector<std::string>{"../../metrics"});
+  EXPECT_EQ(route("GET", "/v1/models/..", &args), "/v1/models/{id...}");
+  EXPECT_EQ(args, std::vector<std::string>{".."});
+  EXPECT_EQ(route("GET", "/v1/x/../models"), "404");
+  EXPECT_EQ(route("PUT", "/admin/gateways/../plugin", &args), "/admin/gateways/{name}/plugin");
+  EXPECT_EQ(args, std::vector<std::string>{".."});
+}
+
 TEST_F(RouterTest, OneSegmentCapturesStopAtASlash) {
   std::vector<std::string> args;
   EXPECT_EQ(route("PUT", "/admin/gateways/hug/plugin", &args), "/admin/gateways/{name}/plugin");

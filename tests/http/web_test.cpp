@@ -27,6 +27,7 @@ class WebRoutes : public ::testing::Test {
     Config config;
     config.cache.dir = cache_dir_->path();
     config.gateways.push_back(test::fixture_gateway("hug", test::test_data("fixture_models.json")));
+    config.gateways.push_back(test::fixture_gateway("odd", test::test_data("odd_ids.json")));
     server_ = new test::TestServer(config);
   }
   static void TearDownTestSuite() {
@@ -108,6 +109,79 @@ TEST_F(WebRoutes, ETagGivesA304AndGzipTheSameBytes) {
     EXPECT_TRUE(head.body.empty()) << path;
   }
   EXPECT_EQ(http_request(server_->port(), "POST", "/").status, 405u);
+}
+
+// A cache keeps the plain and the gzipped body apart only if their strong ETags differ
+// (RFC 9110 8.8.3: a strong ETag names one representation's bytes).
+TEST_F(WebRoutes, ThePlainAndTheGzippedBodyHaveTheirOwnStrongETag) {
+  for (std::string path : {"/", "/docs", "/openapi.json", "/assets/app.js", "/assets/style.css"}) {
+    std::string plain = get(path).header("etag");
+    auto zipped = get(path, {{"Accept-Encoding", "gzip"}});
+    ASSERT_EQ(zipped.header("content-encoding"), "gzip") << path;
+    std::string gzipped = zipped.header("etag");
+    EXPECT_NE(plain, gzipped) << path;
+    EXPECT_FALSE(plain.starts_with("W/")) << path;
+    EXPECT_FALSE(gzipped.starts_with("W/")) << path;
+    // Each revalidates its own body; the other's ETag is not this body's.
+    auto same_plain = get(path, {{"If-None-Match", plain}});
+    EXPECT_EQ(same_plain.status, 304u) << path;
+    EXPECT_EQ(same_plain.header("etag"), plain) << path;
+    auto same_gzipped = get(path, {{"If-None-Match", gzipped}, {"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(same_gzipped.status, 304u) << path;
+    EXPECT_EQ(same_gzipped.header("etag"), gzipped) << path;
+    auto gzipped_etag_plain_body = get(path, {{"If-None-Match", gzipped}});
+    EXPECT_EQ(gzipped_etag_plain_body.status, 200u) << path;
+    EXPECT_EQ(gzipped_etag_plain_body.header("etag"), plain) << path;
+    EXPECT_EQ(get(path, {{"If-None-Match", plain}, {"Accept-Encoding", "gzip"}}).status, 200u)
+        << path;
+    // A cache holding both asks with both.
+    EXPECT_EQ(
+        get(path, {{"If-None-Match", plain + ", " + gzipped}, {"Accept-Encoding", "gzip"}}).status,
+        304u)
+        << path;
+  }
+}
+
+// The web routes read no query but ?v=: a query longer than the API's limit (a page's
+// state from a hand-made or an older URL) still gets the page, which trims its state.
+TEST_F(WebRoutes, ThePageIsServedWhateverTheQueryLength) {
+  std::string long_query = "q=" + std::string(max_query_length + 1000, 'x');
+  auto page = get("/?" + long_query);
+  EXPECT_EQ(page.status, 200u);
+  EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(get("/docs?" + long_query).status, 200u);
+  EXPECT_EQ(get("/assets/app.js?" + long_query).status, 200u);
+  auto api = get("/v1/catalog/models?" + long_query);
+  EXPECT_EQ(api.status, 400u) << "the API keeps its limit";
+  EXPECT_NE(std::string_view(Json(api.body)["detail"]).find("query string is longer"),
+            std::string_view::npos);
+}
+
+// The page sends a model's id as one segment, '/' as %2F (a browser resolves '.' and '..'
+// segments); the server takes it, and never resolves dot segments itself either.
+TEST_F(WebRoutes, AModelIdIsReadAsItIsSentNeverResolved) {
+  auto id_of = [](const test::HttpResult& r) {
+    return r.status == 200 ? std::string(std::string_view(Json(r.body)["id"]))
+                           : std::to_string(r.status);
+  };
+  for (std::string route : {"/v1/catalog/models/", "/v1/models/"}) {
+    EXPECT_EQ(id_of(get(route + "a%2F..%2Fb?gateway=odd")), "a/../b") << route;
+    EXPECT_EQ(id_of(get(route + "a/../b?gateway=odd")), "a/../b") << route;
+    EXPECT_EQ(id_of(get(route + "a%2f..%2fb?gateway=odd")), "a/../b") << route;
+    EXPECT_EQ(id_of(get(route + "..%2F..%2Fmetrics?gateway=odd")), "../../metrics") << route;
+    EXPECT_EQ(id_of(get(route + "../../metrics?gateway=odd")), "../../metrics") << route;
+    EXPECT_EQ(id_of(get(route + "%2E%2E?gateway=odd")), "..") << route;
+    EXPECT_EQ(id_of(get(route + "pct%2Fa%252Fb?gateway=odd")), "pct/a%2Fb") << route;
+    EXPECT_EQ(id_of(get(route + "b?gateway=odd")), "b") << route;
+  }
+  auto missing = get("/v1/catalog/models/..%2F..%2F..%2Fmetrics?gateway=odd");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(std::string_view(Json(missing.body)["detail"]),
+            "no model '../../../metrics' in gateway 'odd'");
+  EXPECT_EQ(get("/v1/catalog/models/..%2F..%2F..%2Fmetrics").header("content-type"),
+            "application/json");
+  EXPECT_EQ(get("/assets/..%2Fapp.js").status, 404u);
+  EXPECT_EQ(get("/assets/%2E%2E").status, 404u);
 }
 
 TEST_F(WebRoutes, TheAssetsStaySmall) {

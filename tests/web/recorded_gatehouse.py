@@ -3,6 +3,11 @@
 A fake upstream on 127.0.0.1 serves the recordings of tests/fixtures under one prefix per
 gateway; gatehouse runs its real plugins against it. One gateway, "broken", points at an
 upstream that refuses its key, so the page has an error to show.
+
+hostile_gatehouse() runs another with one gateway, "hostile", on the HAND-MADE
+hostile_openrouter.json (OpenRouter's shape): ids and names with dot segments, a literal
+%2F, right-to-left text and overrides, control characters and markup, and a links.next of
+8 KB that the plugin will not follow (its warning quotes a long unbroken URL).
 """
 import contextlib
 import http.server
@@ -25,6 +30,8 @@ ROUTES = {  # path on the fake upstream -> recording under tests/fixtures
     "/deepinfra/v1/models": "openai_compatible/deepinfra_154.json",
 }
 REFUSED = "/broken/v1/models"
+HOSTILE = "/hostile/api/v1/models"
+HOSTILE_FILE = pathlib.Path(__file__).resolve().parent / "hostile_openrouter.json"
 
 CONFIG = """
 [server]
@@ -85,6 +92,28 @@ provider = "broken"
 """
 
 
+HOSTILE_CONFIG = """
+[server]
+listen = "127.0.0.1:{port}"
+threads = 2
+[plugins]
+dir = "{plugins}"
+[cache]
+dir = "{cache}"
+retry_initial_ms = 60000
+[http]
+max_retries = 0
+timeout_ms = 10000
+
+[[gateways]]
+name = "hostile"
+plugin = "openrouter"
+min_models = 1
+[gateways.options]
+base_url = "{upstream}/hostile"
+"""
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -103,6 +132,7 @@ def scaled_hub_list(fixtures, copies):
 
 def fake_upstream(fixtures, hub_copies):
     bodies = {path: (fixtures / name).read_bytes() for path, name in ROUTES.items()}
+    bodies[HOSTILE] = HOSTILE_FILE.read_bytes()
     if hub_copies > 1:
         bodies["/hub/api/models"] = scaled_hub_list(fixtures, hub_copies)
 
@@ -142,8 +172,8 @@ EXPECTED = {"hug": "fresh", "portkey": "fresh", "openrouter": "fresh", "deepinfr
             "broken": "error"}
 
 
-def wait_for_catalogs(base, deadline_s=180):
-    """Until every gateway is in its EXPECTED state; a wrong error fails at once."""
+def wait_for_catalogs(base, expected, deadline_s=180):
+    """Until every gateway is in its expected state; a wrong error fails at once."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         try:
@@ -153,23 +183,32 @@ def wait_for_catalogs(base, deadline_s=180):
             time.sleep(0.1)
             continue
         for name, g in gateways.items():
-            if g["state"] == "error" and EXPECTED[name] != "error":
+            if g["state"] == "error" and expected[name] != "error":
                 raise RuntimeError("gateway %s failed: %s" % (name, g["last_error"]))
-        if all(gateways.get(n, {}).get("state") == s for n, s in EXPECTED.items()):
+        if all(gateways.get(n, {}).get("state") == s for n, s in expected.items()):
             return
         time.sleep(0.1)
     raise RuntimeError("gatehouse did not load its catalogs in %ss" % deadline_s)
 
 
-@contextlib.contextmanager
 def recorded_gatehouse(gatehouse, plugins, fixtures, hub_copies=1):
     """Yields the base URL of a gatehouse serving every recorded gateway (the Hub's list
     hub_copies times over)."""
+    return _gatehouse(gatehouse, plugins, fixtures, hub_copies, CONFIG, EXPECTED)
+
+
+def hostile_gatehouse(gatehouse, plugins, fixtures):
+    """Yields the base URL of a gatehouse serving only the hand-made hostile gateway."""
+    return _gatehouse(gatehouse, plugins, fixtures, 1, HOSTILE_CONFIG, {"hostile": "fresh"})
+
+
+@contextlib.contextmanager
+def _gatehouse(gatehouse, plugins, fixtures, hub_copies, config_text, expected):
     upstream = fake_upstream(pathlib.Path(fixtures), hub_copies)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         config = pathlib.Path(tmp) / "config.toml"
-        config.write_text(CONFIG.format(
+        config.write_text(config_text.format(
             port=port, plugins=plugins, cache=pathlib.Path(tmp) / "cache",
             upstream="http://127.0.0.1:%d" % upstream.server_address[1]))
         log = open(pathlib.Path(tmp) / "gatehouse.log", "w+")
@@ -178,7 +217,7 @@ def recorded_gatehouse(gatehouse, plugins, fixtures, hub_copies=1):
                                    stderr=subprocess.STDOUT, env=env)
         base = "http://127.0.0.1:%d" % port
         try:
-            wait_for_catalogs(base)
+            wait_for_catalogs(base, expected)
             yield base
         except BaseException:
             log.seek(0)
