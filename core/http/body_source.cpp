@@ -17,6 +17,7 @@ class ViewsBody final : public BodySource {
   }
 
   size_t size() const override { return size_; }
+  size_t step_bytes() const override { return 1 << 20; }
 
   void next(size_t budget, std::vector<std::string_view>& out) override {
     for (size_t given = 0; next_ < views_.size() && given < budget; ++next_) {

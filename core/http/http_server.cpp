@@ -12,9 +12,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <malloc.h>
 #include <algorithm>
 #include <atomic>
+
 #include <cerrno>
+#include <charconv>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -27,9 +31,8 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
-// A streamed body goes out this much at a time (and, gzipped, this much input is
-// compressed per step on the compression threads: a few milliseconds at most).
-constexpr size_t piece_bytes = 64 << 10;
+// A streamed body, gzipped as it goes, is compressed this much input at a time on the
+// compression thread: a few milliseconds at most.
 constexpr size_t gzip_step_bytes = 256 << 10;
 
 // The one transfer coding understood is a final, lone `chunked` (RFC 9112 6.1); anything
@@ -63,21 +66,47 @@ std::string_view head_fault(const http::request<http::string_body>& req) {
   return {};
 }
 
+// The open connections, and what a burst of them leaves behind: when the last of a burst
+// closes, glibc's malloc keeps the freed memory of each I/O thread's arena, scattered, as
+// its own; malloc_trim gives it back (on the compression thread: it walks the heap).
+class Connections {
+ public:
+  explicit Connections(asio::thread_pool& trimmer) : trimmer_(trimmer) {}
+  size_t open() const { return open_.load(); }
+  void opened() {
+    size_t now = open_.fetch_add(1) + 1;
+    size_t peak = peak_.load();
+    while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
+    }
+  }
+  void closed() {
+    if (open_.fetch_sub(1) != 1 || peak_.load() < burst) return;
+    peak_ = 0;
+    asio::post(trimmer_, [] { malloc_trim(0); });
+  }
+
+ private:
+  static constexpr size_t burst = 64;
+  asio::thread_pool& trimmer_;
+  std::atomic<size_t> open_{0};
+  std::atomic<size_t> peak_{0};  // the most open at once since the last trim
+};
+
 // Serves one connection: read a request, answer it, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Api& api, HttpMetrics& metrics, const ServerLimits& limits,
-          asio::thread_pool& compress, std::atomic<size_t>& sessions)
+          asio::thread_pool& compress, Connections& connections)
       : stream_(std::move(socket)),
         wait_(stream_.get_executor()),
         api_(api),
         metrics_(metrics),
         limits_(limits),
         compress_(compress),
-        sessions_(sessions) {
-    sessions_.fetch_add(1);
+        connections_(connections) {
+    connections_.opened();
   }
-  ~Session() { sessions_.fetch_sub(1); }
+  ~Session() { connections_.closed(); }
 
   void start() { read(); }
 
@@ -173,9 +202,10 @@ class Session : public std::enable_shared_from_this<Session> {
     write(res);
   }
 
-  // A streamed body: the head, then pieces of shared bytes as the socket drains; gzipped,
-  // each step compressed on the compression threads and sent as one chunk (its size is
-  // not known ahead). An HTTP/1.0 client, which has no chunks, gets it uncompressed.
+  // A streamed body: pieces of shared bytes as the socket drains, the head going out with
+  // the first; gzipped, each step compressed on the compression thread and sent as one
+  // chunk (its size is not known ahead). An HTTP/1.0 client, which has no chunks, gets it
+  // uncompressed.
   void send_stream(ApiResponse r) {
     body_ = std::move(r.stream);
     if (r.gzip_stream && version_ < 11) {
@@ -190,33 +220,25 @@ class Session : public std::enable_shared_from_this<Session> {
       res->chunked(true);
       gzip_ = std::make_unique<GzipStream>();
     }
-    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    response_ = std::make_shared<std::pair<decltype(res), decltype(serializer)>>(res, serializer);
-    stream_.expires_after(limits_.read_timeout);
-    http::async_write_header(stream_, *serializer,
-                             beast::bind_front_handler(&Session::on_piece, shared_from_this()));
+    std::ostringstream head;
+    head << res->base();
+    head_text_ = std::move(head).str();
+    next_piece({}, 0);
   }
 
   // Each piece has read_timeout to go: a client that reads goes on, one that stops is let go.
-  void on_piece(beast::error_code ec, size_t) {
+  void next_piece(beast::error_code ec, size_t) {
     if (ec) return close();
+    if (last_sent_) return finish_stream();
     pieces_.clear();
-    body_->next(gzip_ ? gzip_step_bytes : piece_bytes, pieces_);
+    body_->next(gzip_ ? gzip_step_bytes : body_->step_bytes(), pieces_);
     if (gzip_) return compress_piece();
-    if (pieces_.empty()) return finish_stream();
+    if (pieces_.size() <= 16) return write_piece(pieces_, pieces_.empty());
     // Many small views (one per model and comma) are gathered into one buffer first: a
     // writev takes 64 of them at most, and one copy of 64 KB costs less than the calls.
-    buffers_.clear();
-    if (pieces_.size() > 16) {
-      scratch_.clear();
-      for (std::string_view p : pieces_) scratch_.append(p);
-      buffers_.emplace_back(scratch_.data(), scratch_.size());
-    } else {
-      for (std::string_view p : pieces_) buffers_.emplace_back(p.data(), p.size());
-    }
-    stream_.expires_after(limits_.read_timeout);
-    asio::async_write(stream_, buffers_,
-                      beast::bind_front_handler(&Session::on_piece, shared_from_this()));
+    scratch_.clear();
+    for (std::string_view p : pieces_) scratch_.append(p);
+    write_piece({std::string_view(scratch_)}, false);
   }
 
   void compress_piece() {
@@ -226,29 +248,44 @@ class Session : public std::enable_shared_from_this<Session> {
       try {
         for (std::string_view p : self->pieces_) self->gzip_->add(p, self->compressed_);
         if (last) self->gzip_->finish(self->compressed_);
-      } catch (const std::exception&) {
-        last = false;  // zlib failed (no memory): the answer cannot be finished
-        self->compressed_.clear();
-        self->gzip_.reset();
+      } catch (const std::exception&) {  // zlib failed (no memory): the answer cannot end
+        return asio::post(self->stream_.get_executor(), [self] { self->close(); });
       }
-      asio::post(self->stream_.get_executor(), [self, last] { self->write_chunk(last); });
+      asio::post(self->stream_.get_executor(), [self, last] {
+        std::string_view out = self->compressed_;
+        self->write_piece(out.empty() ? std::vector<std::string_view>{} : std::vector{out}, last);
+      });
     });
   }
 
-  void write_chunk(bool last) {
-    if (!gzip_) return close();
+  // One write: the head if not sent yet, the piece (framed as a chunk when gzipped), and,
+  // when it is the last, the last chunk.
+  void write_piece(const std::vector<std::string_view>& piece, bool last) {
+    buffers_.clear();
+    if (!head_text_.empty()) buffers_.emplace_back(head_text_.data(), head_text_.size());
+    size_t bytes = 0;
+    for (std::string_view p : piece) bytes += p.size();
+    if (gzip_ && bytes) {
+      chunk_size_ = hex(bytes) + "\r\n";
+      buffers_.emplace_back(chunk_size_.data(), chunk_size_.size());
+    }
+    for (std::string_view p : piece) buffers_.emplace_back(p.data(), p.size());
+    if (gzip_ && bytes) buffers_.emplace_back("\r\n", 2);
+    if (gzip_ && last) buffers_.emplace_back("0\r\n\r\n", 5);
+    last_sent_ = last;
+    if (buffers_.empty()) return next_piece({}, 0);  // zlib kept all of it for later
     stream_.expires_after(limits_.read_timeout);
-    auto then = [self = shared_from_this(), last](beast::error_code ec, size_t n) {
-      if (ec || !last) return self->on_piece(ec, n);
-      self->stream_.expires_after(self->limits_.read_timeout);
-      asio::async_write(self->stream_, http::make_chunk_last(),
-                        [self](beast::error_code ec2, size_t) {
-                          if (ec2) return self->close();
-                          self->finish_stream();
-                        });
-    };
-    if (compressed_.empty()) return then({}, 0);
-    asio::async_write(stream_, http::make_chunk(asio::buffer(compressed_)), then);
+    asio::async_write(stream_, buffers_,
+                      [self = shared_from_this()](beast::error_code ec, size_t n) {
+                        self->head_text_.clear();
+                        self->next_piece(ec, n);
+                      });
+  }
+
+  static std::string hex(size_t n) {
+    char digits[17];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n, 16);
+    return std::string(digits, end);
   }
 
   void finish_stream() {
@@ -256,6 +293,8 @@ class Session : public std::enable_shared_from_this<Session> {
     gzip_.reset();
     compressed_ = {};
     scratch_ = {};
+    head_text_ = {};
+    last_sent_ = false;
     on_write({}, 0);
   }
 
@@ -304,7 +343,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpMetrics& metrics_;
   const ServerLimits limits_;
   asio::thread_pool& compress_;
-  std::atomic<size_t>& sessions_;
+  Connections& connections_;
   ApiRequest request_;
   std::shared_ptr<void> response_;
   std::shared_ptr<BodySource> body_;  // a streamed answer being sent
@@ -313,6 +352,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<GzipStream> gzip_;
   std::string compressed_;
   std::string scratch_;
+  std::string head_text_;   // a streamed answer's head, until it is sent
+  std::string chunk_size_;  // the framing of the chunk being sent
+  bool last_sent_ = false;
   SteadyClock::time_point started_;
   bool keep_alive_ = false;
   bool head_ = false;
@@ -346,8 +388,13 @@ struct HttpServer::Impl {
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      // A streamed answer's head and pieces are separate writes: Nagle would hold a piece's
+      // last segment for the client's delayed ACK.
+      beast::error_code ignored;
+      if (!ec) s.set_option(tcp::no_delay(true), ignored);
       if (!ec)
-        std::make_shared<Session>(std::move(s), api, metrics, limits, compress, sessions)->start();
+        std::make_shared<Session>(std::move(s), api, metrics, limits, compress, connections)
+            ->start();
       if (out_of_resources(ec)) return pause(limits.accept_backoff);
       accept_when_room();
     });
@@ -355,7 +402,7 @@ struct HttpServer::Impl {
 
   // Past max_connections, a new connection waits in the backlog until a session ends.
   void accept_when_room() {
-    if (sessions.load() < limits.max_connections) return accept();
+    if (connections.open() < limits.max_connections) return accept();
     pause(std::chrono::milliseconds(10));
   }
 
@@ -373,7 +420,8 @@ struct HttpServer::Impl {
   }
 
   unsigned threads;
-  std::atomic<size_t> sessions{0};  // outlives ioc, whose handlers hold the sessions
+  asio::thread_pool trimmer{1};
+  Connections connections{trimmer};  // outlives ioc, whose handlers hold the sessions
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::steady_timer accept_pause{ioc};
