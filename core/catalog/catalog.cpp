@@ -26,6 +26,11 @@ std::string version_of(const ModelRecords& models, const std::vector<CatalogPart
     hash.add(m->json).add(m->pipeline_tag).add(m->lower_canonical);
     // price and context too: a merged entry's may come from records its JSON does not show
     for (int64_t key : {m->created, m->downloads, m->likes, m->price, m->context}) add_integer(key);
+    // and what its filters match of records its JSON does not show
+    if (m->grouped)
+      for (const auto* list :
+           {&m->grouped->texts, &m->grouped->providers, &m->grouped->pipeline_tags})
+        for (const std::string& key : *list) hash.add(key);
   }
   for (const GroupMember& member : members) {  // which ids find() answers with which entry
     hash.add(member.record->lower_id);
@@ -130,9 +135,9 @@ bool sorts_before(const ModelRecord& a, const ModelRecord& b, SortKey key, bool 
 Catalog::Indexes::Indexes(const ModelRecords& models)
     : orders(orders_of(models)),
       by_provider(models.size(), orders,
-                  [&](size_t i, auto add) { add(models[i]->lower_provider); }),
+                  [&](size_t i, auto add) { each_provider(*models[i], add); }),
       by_pipeline_tag(models.size(), orders,
-                      [&](size_t i, auto add) { add(models[i]->pipeline_tag); }),
+                      [&](size_t i, auto add) { each_pipeline_tag(*models[i], add); }),
       by_offer_gateway(models.size(), orders,
                        [&](size_t i, auto add) {
                          // Each gateway once; a model has offers of a few gateways at most.

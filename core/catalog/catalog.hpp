@@ -101,7 +101,7 @@ class Catalog {
   const ValuePostings& by_pipeline_tag() const { return indexes().by_pipeline_tag; }
   const ValuePostings& by_offer_gateway() const { return indexes().by_offer_gateway; }
   const TextIndex& text() const { return indexes().text; }
-  // The models (ascending) whose lower-cased id or name holds lower_q, verified; a broad
+  // The models (ascending) with lower_q in a search text (each_search_text), verified; a broad
   // search's answer is kept (SearchCache). Null for a one-byte q, which no gram covers.
   SearchCache::Matches search(std::string_view lower_q) const;
 
@@ -157,8 +157,9 @@ using NamedCatalog = std::pair<std::string, std::shared_ptr<const Catalog>>;
 // The `all` catalog (catalog_merge.cpp): one entry per model, whichever gateways offer it.
 // Records are one model when they share a lower-cased id or canonical id, directly or
 // through others; the entry has the first record's fields (gateways in config order) and
-// every record's offers. Its fetched_at is the oldest of its parts; gateways without a
-// catalog are not among its parts. Null when no gateway has a catalog.
+// every record's offers, and q, provider and pipeline_tag match it by any record's values. Its
+// fetched_at is the oldest of its parts; gateways without a catalog are not among its parts. Null
+// when no gateway has a catalog.
 std::shared_ptr<const Catalog> merge_catalogs(std::span<const NamedCatalog> gateways);
 
 }  // namespace gatehouse

@@ -31,7 +31,7 @@ uint32_t trigram(std::string_view t, size_t at) {
   return bigram_count + (code(t[at]) << 12 | code(t[at + 1]) << 6 | code(t[at + 2]));
 }
 
-// Calls fn(gram) once for each distinct gram of a model's id and name.
+// Calls fn(gram) once for each distinct gram of a model's search texts.
 template <class Fn>
 void each_gram(const ModelRecord& m, uint32_t stamp, std::vector<uint32_t>& stamps, Fn&& fn) {
   auto once = [&](uint32_t gram) {
@@ -39,10 +39,10 @@ void each_gram(const ModelRecord& m, uint32_t stamp, std::vector<uint32_t>& stam
     stamps[gram] = stamp;
     fn(gram);
   };
-  for (std::string_view text : {std::string_view(m.lower_id), std::string_view(m.lower_name)}) {
+  each_search_text(m, [&](std::string_view text) {
     for (size_t at = 0; at + 2 <= text.size(); ++at) once(bigram(text, at));
     for (size_t at = 0; at + 3 <= text.size(); ++at) once(trigram(text, at));
-  }
+  });
 }
 
 // Keeps the items of `small` (ascending) that are also in `large` (ascending): by binary
@@ -97,11 +97,15 @@ TextIndex::TextIndex(const ModelRecords& models) : starts_(gram_count + 1, 0) {
   for (uint32_t i = 0; i < models.size(); ++i)
     each_gram(*models[i], i + 1, stamps, [&](uint32_t gram) { models_[next[gram]++] = i; });
   text_starts_.reserve(2 * models.size() + 1);
-  for (const auto& m : models)
-    for (const std::string* text : {&m->lower_id, &m->lower_name}) {
+  model_texts_.reserve(models.size() + 1);
+  for (const auto& m : models) {
+    model_texts_.push_back(static_cast<uint32_t>(text_starts_.size()));
+    each_search_text(*m, [&](std::string_view text) {
       text_starts_.push_back(static_cast<uint32_t>(texts_.size()));
-      texts_ += *text;
-    }
+      texts_ += text;
+    });
+  }
+  model_texts_.push_back(static_cast<uint32_t>(text_starts_.size()));
   text_starts_.push_back(static_cast<uint32_t>(texts_.size()));
 }
 

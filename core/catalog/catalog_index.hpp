@@ -58,15 +58,16 @@ ValuePostings::ValuePostings(size_t model_count, const Orders& orders, ValuesOf&
   build(model_starts, value_ids, orders);
 }
 
-// Substring search over lower-cased ids and names: postings of every 2- and 3-byte gram.
+// Substring search over each model's search texts (each_search_text: lower-cased ids, names
+// and canonical ids, a merged entry's of every record): postings of every 2- and 3-byte gram.
 // Bytes other than ASCII letters, digits and - _ . / : space share one code, so a gram
 // with one of them may list models that lack it; candidates are therefore verified.
 class TextIndex {
  public:
   explicit TextIndex(const ModelRecords& models);
 
-  // The models (ascending) that may hold `lower_q` in lower_id or lower_name, and whether
-  // each surely does (a whole gram without shared codes); nullopt for a one-byte q, which
+  // The models (ascending) that may hold `lower_q` in a search text, and whether each
+  // surely does (a whole gram without shared codes); nullopt for a one-byte q, which
   // no gram covers.
   struct Candidates {
     std::vector<uint32_t> models;
@@ -77,16 +78,15 @@ class TextIndex {
   // The size of the shortest posting among q's grams: what candidates() would cost.
   std::optional<size_t> estimate(std::string_view lower_q) const;
 
-  // Whether model `i`'s lower-cased id or name holds lower_q: the check of a candidate,
-  // read from one contiguous copy of every id and name rather than from the records.
+  // Whether one of model `i`'s search texts holds lower_q: the check of a candidate, read
+  // from one contiguous copy of every text rather than from the records.
   bool contains(uint32_t i, std::string_view lower_q) const {
     std::string_view all(texts_);
-    std::string_view id =
-        all.substr(text_starts_[2 * i], text_starts_[2 * i + 1] - text_starts_[2 * i]);
-    std::string_view name =
-        all.substr(text_starts_[2 * i + 1], text_starts_[2 * i + 2] - text_starts_[2 * i + 1]);
-    return id.find(lower_q) != std::string_view::npos ||
-           name.find(lower_q) != std::string_view::npos;
+    for (uint32_t t = model_texts_[i]; t < model_texts_[i + 1]; ++t)
+      if (all.substr(text_starts_[t], text_starts_[t + 1] - text_starts_[t]).find(lower_q) !=
+          std::string_view::npos)
+        return true;
+    return false;
   }
 
  private:
@@ -95,8 +95,9 @@ class TextIndex {
 
   std::vector<uint32_t> starts_;  // gram -> first slot in models_
   std::vector<uint32_t> models_;
-  std::string texts_;                  // every lower_id and lower_name, one after another
-  std::vector<uint32_t> text_starts_;  // model i: id at [2i], name at [2i+1], end at [2i+2]
+  std::string texts_;                  // every model's search texts, one after another
+  std::vector<uint32_t> text_starts_;  // text t: [text_starts_[t], text_starts_[t + 1])
+  std::vector<uint32_t> model_texts_;  // model i: texts [model_texts_[i], model_texts_[i + 1])
 };
 
 // The verified matches (ascending) of recent broad searches, so a search asked again costs

@@ -13,8 +13,8 @@ bool offered_by(const ModelRecord& m, std::string_view gateway) {
 
 // Every filter but the search.
 bool values_match(const ModelRecord& m, const ModelQuery& q) {
-  return (q.provider.empty() || m.lower_provider == q.provider) &&
-         (q.pipeline_tag.empty() || m.pipeline_tag == q.pipeline_tag) &&
+  return (q.provider.empty() || has_provider(m, q.provider)) &&
+         (q.pipeline_tag.empty() || has_pipeline_tag(m, q.pipeline_tag)) &&
          (q.offered_by.empty() || offered_by(m, q.offered_by)) &&
          (!q.max_price || (known(m.price) && m.price <= *q.max_price)) &&
          (!q.min_context || (known(m.context) && m.context >= *q.min_context));
@@ -22,8 +22,7 @@ bool values_match(const ModelRecord& m, const ModelQuery& q) {
 
 // Every filter, read from the record alone (its own lower-cased copies, no index).
 bool record_matches(const ModelRecord& m, const ModelQuery& q) {
-  return values_match(m, q) && (q.q.empty() || m.lower_id.find(q.q) != std::string::npos ||
-                                m.lower_name.find(q.q) != std::string::npos);
+  return values_match(m, q) && (q.q.empty() || search_matches(m, q.q));
 }
 
 bool matches(const Catalog& c, uint32_t i, const ModelQuery& q) {

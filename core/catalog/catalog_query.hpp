@@ -12,8 +12,9 @@ namespace gatehouse {
 struct ModelQuery {
   std::optional<size_t> limit;  // none = every model from offset on
   size_t offset = 0;
+  // An entry of several records matches each of these by any record's values.
   std::string provider;                // lower-cased; empty = any
-  std::string q;                       // lower-cased; matched in id and name
+  std::string q;                       // lower-cased; matched in ids, names, canonical ids
   std::string pipeline_tag;            // exact; empty = any
   std::string offered_by;              // a gateway with an offer for the model; empty = any
   std::optional<int64_t> max_price;    // ModelRecord::price at most this (price units)

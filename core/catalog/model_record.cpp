@@ -5,11 +5,14 @@
 #include "support/utf8.hpp"
 
 #include <simdjson.h>
+#include <gatehouse/offer_status.hpp>
 #include <gatehouse/price.hpp>
 #include <gatehouse/text.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
+#include <unordered_set>
 
 namespace gatehouse {
 namespace {
@@ -147,7 +150,7 @@ class Renderer {
     key.gateway = gateway;
     key.lower_model_id = ascii_lower(view(o.model_id));
     key.context = o.context_length;
-    key.live = !o.status.data || iequals(view(o.status), "live");
+    key.live = offer_is_live(view_or_absent(o.status));
     Renderer r(model_, out.second);
     r.json().begin_object();
     r.text("gateway", gateway);
@@ -263,6 +266,47 @@ ModelRecord make_model_record(const gatehouse_model& model, std::string_view sou
   record.set_canonical(canonical);
   set_offer_keys(record, own_prompt, model.context_length);
   return record;
+}
+
+bool search_matches(const ModelRecord& m, std::string_view lower_q) {
+  bool found = false;
+  each_search_text(m, [&](std::string_view text) {
+    found = found || text.find(lower_q) != std::string_view::npos;
+  });
+  return found;
+}
+
+bool has_provider(const ModelRecord& m, std::string_view lower_provider) {
+  bool found = false;
+  each_provider(m, [&](std::string_view p) { found = found || p == lower_provider; });
+  return found;
+}
+
+bool has_pipeline_tag(const ModelRecord& m, std::string_view tag) {
+  bool found = false;
+  each_pipeline_tag(m, [&](std::string_view t) { found = found || t == tag; });
+  return found;
+}
+
+std::shared_ptr<const GroupedKeys> grouped_keys(
+    std::span<const std::shared_ptr<const ModelRecord>> records) {
+  auto keys = std::make_shared<GroupedKeys>();
+  // One set per list, seeded with the entry's own values: an entry can group thousands.
+  std::unordered_set<std::string_view> texts, providers, tags;
+  const ModelRecord& first = *records.front();
+  each_search_text(first, [&](std::string_view t) { texts.insert(t); });
+  providers.insert(first.lower_provider);
+  tags.insert(first.pipeline_tag);
+  auto add = [](std::unordered_set<std::string_view>& seen, std::vector<std::string>& to,
+                std::string_view value) {
+    if (!value.empty() && seen.insert(value).second) to.emplace_back(value);
+  };
+  for (const auto& r : records.subspan(1)) {
+    each_search_text(*r, [&](std::string_view t) { add(texts, keys->texts, t); });
+    add(providers, keys->providers, r->lower_provider);
+    add(tags, keys->pipeline_tags, r->pipeline_tag);
+  }
+  return keys;
 }
 
 void ModelRecord::set_canonical(std::string_view canonical_id) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +40,14 @@ struct OfferKey {
   bool live = true;                         // status "live", or not said
 };
 
+// A merged entry's values from its records other than the first, which q, provider and
+// pipeline_tag match as they match the entry's own: each once, none the entry's own.
+struct GroupedKeys {
+  std::vector<std::string> texts;      // lower-cased ids, names and canonical ids
+  std::vector<std::string> providers;  // lower-cased
+  std::vector<std::string> pipeline_tags;
+};
+
 struct ModelRecord {
   std::string id;
   std::string name;
@@ -57,6 +66,10 @@ struct ModelRecord {
   // its live offers.
   int64_t price = GATEHOUSE_UNKNOWN_INT;
   int64_t context = GATEHOUSE_UNKNOWN_INT;
+  // The model's own prompt price and context length, as its record lists them: what a merged
+  // entry's keys take from it besides its offers.
+  int64_t own_price = GATEHOUSE_UNKNOWN_INT;
+  int64_t own_context = GATEHOUSE_UNKNOWN_INT;
 
   // ASCII-lower-cased copies for case-insensitive lookup, search and sort.
   std::string lower_id, lower_name, lower_provider;
@@ -68,7 +81,45 @@ struct ModelRecord {
   std::string_view group_key() const {
     return lower_canonical.empty() ? lower_id : lower_canonical;
   }
+
+  // Null but in a merged entry of several records. Shared: entries are copied as they merge.
+  std::shared_ptr<const GroupedKeys> grouped;
 };
+
+// The texts q is searched in (lower-cased): the id, the name, the canonical id, and a merged
+// entry's other records' ones. fn(std::string_view) is called for each.
+template <class Fn>
+void each_search_text(const ModelRecord& m, Fn&& fn) {
+  fn(std::string_view(m.lower_id));
+  fn(std::string_view(m.lower_name));
+  if (!m.lower_canonical.empty()) fn(std::string_view(m.lower_canonical));
+  if (m.grouped)
+    for (const std::string& text : m.grouped->texts) fn(std::string_view(text));
+}
+
+// The lower-cased providers (the pipeline tags) provider= (pipeline_tag=) matches, each once.
+template <class Fn>
+void each_provider(const ModelRecord& m, Fn&& fn) {
+  fn(std::string_view(m.lower_provider));
+  if (m.grouped)
+    for (const std::string& provider : m.grouped->providers) fn(std::string_view(provider));
+}
+template <class Fn>
+void each_pipeline_tag(const ModelRecord& m, Fn&& fn) {
+  fn(std::string_view(m.pipeline_tag));
+  if (m.grouped)
+    for (const std::string& tag : m.grouped->pipeline_tags) fn(std::string_view(tag));
+}
+
+// Whether q (lower-cased, not empty) is in one of the model's search texts; whether one of
+// its providers or pipeline tags is `value`. Read from the record alone.
+bool search_matches(const ModelRecord& m, std::string_view lower_q);
+bool has_provider(const ModelRecord& m, std::string_view lower_provider);
+bool has_pipeline_tag(const ModelRecord& m, std::string_view tag);
+
+// The grouped keys of a merged entry of `records` (the first is the entry's own).
+std::shared_ptr<const GroupedKeys> grouped_keys(
+    std::span<const std::shared_ptr<const ModelRecord>> records);
 
 using ModelRecords = std::vector<std::shared_ptr<const ModelRecord>>;
 

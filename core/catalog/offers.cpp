@@ -21,9 +21,16 @@ void keep_highest(int64_t& best, int64_t v) {
   if (known(v) && (!known(best) || v > best)) best = v;
 }
 
+// An offer counts towards its model's keys when it is live.
+void keep_live_keys(ModelRecord& m, const OfferKey& o) {
+  if (!o.live) return;
+  keep_lowest(m.price, o.prompt);
+  keep_highest(m.context, o.context);
+}
+
 }  // namespace
 
-std::optional<int64_t> price_units(std::string_view text) {
+std::optional<int64_t> price_units(std::string_view text, Rounding rounding) {
   if (!price::is_decimal_text(text)) return std::nullopt;
   size_t point = text.find('.');
   std::string_view whole = text.substr(0, point);
@@ -41,7 +48,7 @@ std::optional<int64_t> price_units(std::string_view text) {
     if (!append(i < static_cast<int>(places.size()) ? places[i] - '0' : 0)) return max_price_units;
   bool rest = places.size() > price_places &&
               places.find_first_not_of('0', price_places) != std::string_view::npos;
-  return rest && units < max_price_units ? units + 1 : units;
+  return rest && rounding == Rounding::up && units < max_price_units ? units + 1 : units;
 }
 
 bool cheaper(const OfferKey& a, const OfferKey& b) {
@@ -50,24 +57,24 @@ bool cheaper(const OfferKey& a, const OfferKey& b) {
 }
 
 void set_offer_keys(ModelRecord& m, int64_t own_prompt, int64_t own_context) {
+  m.own_price = own_prompt;
+  m.own_context = own_context;
   m.price = m.offers.empty() ? own_prompt : GATEHOUSE_UNKNOWN_INT;
   m.context = own_context;
-  for (const OfferKey& o : m.offers) {
-    if (!o.live) continue;
-    keep_lowest(m.price, o.prompt);
-    keep_highest(m.context, o.context);
-  }
+  for (const OfferKey& o : m.offers) keep_live_keys(m, o);
 }
 
 ModelRecord merged_record(std::span<const std::shared_ptr<const ModelRecord>> records) {
   const ModelRecord& first = *records.front();
   ModelRecord merged = first;
   merged.offers.clear();
+  merged.grouped = grouped_keys(records);
+  merged.price = merged.context = GATEHOUSE_UNKNOWN_INT;
   std::vector<std::pair<const ModelRecord*, const OfferKey*>> all;
   for (const auto& r : records) {
     for (const OfferKey& o : r->offers) all.emplace_back(r.get(), &o);
-    keep_lowest(merged.price, r->price);
-    keep_highest(merged.context, r->context);
+    if (r->offers.empty()) keep_lowest(merged.price, r->own_price);
+    keep_highest(merged.context, r->own_context);
   }
   std::stable_sort(all.begin(), all.end(),
                    [](const auto& a, const auto& b) { return cheaper(*a.second, *b.second); });
@@ -82,6 +89,7 @@ ModelRecord merged_record(std::span<const std::shared_ptr<const ModelRecord>> re
     key.begin = static_cast<uint32_t>(json.size());
     json.append(record->json, offer->begin, offer->end - offer->begin);
     key.end = static_cast<uint32_t>(json.size());
+    keep_live_keys(merged, key);  // only the offers it shows
     merged.offers.push_back(std::move(key));
   }
   json.push_back(']');

@@ -6,6 +6,7 @@
 #include "support/json_writer.hpp"
 
 #include <simdjson.h>
+#include <gatehouse/offer_status.hpp>
 #include <gatehouse/text.hpp>
 
 #include <fcntl.h>
@@ -121,7 +122,7 @@ OfferKey read_offer(simdjson::ondemand::object o, const char* model_start) {
   key.completion = *completion;
   key.context = int_or_unknown(o, "context_length");
   simdjson::ondemand::value status = o["status"];
-  key.live = status.is_null() || iequals(std::string_view(status), "live");
+  key.live = offer_is_live(status.is_null() ? std::string_view() : std::string_view(status));
   return key;
 }
 

@@ -21,10 +21,11 @@ size_t parse_count(const std::string& name, const std::string& text, size_t max)
   return value;
 }
 
-// USD per token, as decimal text ("0.000001") or with an exponent ("1e-6").
-int64_t parse_price(const std::string& name, const std::string& text) {
+// USD per token, as decimal text ("0.000001") or with an exponent ("1e-6"). An upper bound,
+// so rounded down where prices are rounded up: a model above it never passes.
+int64_t parse_price_bound(const std::string& name, const std::string& text) {
   std::optional<std::string> decimal = price::decimal(text);
-  std::optional<int64_t> units = decimal ? price_units(*decimal) : std::nullopt;
+  std::optional<int64_t> units = decimal ? price_units(*decimal, Rounding::down) : std::nullopt;
   if (!units)
     throw BadRequest("parameter '" + name +
                      "' must be a price in USD per token, like 0.000001 or 1e-6, got '" +
@@ -88,7 +89,7 @@ ModelsRequest parse_models_request(const QueryParams& params) {
     } else if (name == "offered_by") {
       query.offered_by = ascii_lower(value);
     } else if (name == "max_prompt_price") {
-      query.max_price = parse_price(name, value);
+      query.max_price = parse_price_bound(name, value);
     } else if (name == "min_context") {
       query.min_context = static_cast<int64_t>(parse_count(name, value, max_context));
     } else if (name == "sort") {

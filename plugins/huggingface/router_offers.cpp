@@ -1,6 +1,7 @@
 #include "router_offers.hpp"
 
 #include <gatehouse/json_writer.hpp>
+#include <gatehouse/offer_status.hpp>
 #include <gatehouse/text.hpp>
 
 #include <optional>
@@ -13,7 +14,7 @@ using sv = std::string_view;
 
 sv view_of(const std::optional<std::string>& text) { return text ? sv(*text) : sv(); }
 
-bool is_live(const RouterProvider& p) { return p.status && *p.status == "live"; }
+bool is_live(const RouterProvider& p) { return gatehouse::offer_is_live(view_of(p.status)); }
 
 bool priced(const RouterProvider& p) { return p.price_input && p.price_output; }
 

@@ -29,6 +29,9 @@ bool is_window_key(sv key) {
          key == "max_context_length";
 }
 
+// 0, a negative number, null or a non-number says nothing: a later window key still may.
+bool is_window(std::optional<int64_t> tokens) { return tokens.value_or(0) > 0; }
+
 }  // namespace
 
 struct ModelListNormalizer::Entry {
@@ -110,7 +113,7 @@ void ModelListNormalizer::read_entry(od::object entry, Entry& e) {
       e.owned_by = string_or_absent(v);
     else if (key == "description")
       e.description = string_or_absent(v);
-    else if (is_window_key(key) && !e.context_length)
+    else if (is_window_key(key) && !is_window(e.context_length))
       e.context_length = integer_or_absent(v);
     else if (key == "max_completion_tokens" || key == "max_output_tokens")
       e.max_output_tokens = integer_or_absent(v);
@@ -164,7 +167,7 @@ void ModelListNormalizer::read_metadata(od::value metadata, Entry& e) {
     od::value v = field.value();
     if (key == "description" && !e.description.data())
       e.description = string_or_absent(v);
-    else if (is_window_key(key) && !e.context_length)
+    else if (is_window_key(key) && !is_window(e.context_length))
       e.context_length = integer_or_absent(v);
     else if (key == "max_tokens")
       e.max_output_tokens = integer_or_absent(v);
@@ -271,7 +274,7 @@ void ModelListNormalizer::emit(Entry& e, const OnModel& on_model) {
   m.name = e.display_name;
   m.description = e.description;
   m.created = e.created.value_or(0) > 0 ? e.created : std::nullopt;  // 0: not known
-  m.context_length = e.context_length.value_or(0) > 0 ? e.context_length : std::nullopt;
+  m.context_length = is_window(e.context_length) ? e.context_length : std::nullopt;
   if (e.id.find('/') == sv::npos)
     m.provider_slug = settings_.provider.empty() ? e.owned_by : sv(settings_.provider);
   e.modalities.apply(m);

@@ -11,8 +11,10 @@
 #include <gatehouse/text.hpp>
 
 #include <algorithm>
+#include <iostream>
 #include <numeric>
 #include <random>
+#include <set>
 
 namespace gatehouse {
 namespace {
@@ -28,18 +30,25 @@ ModelRecords recorded(const std::string& plugin, const std::string& fixture,
   return out;
 }
 
-const Catalog& catalog() {
-  static const std::shared_ptr<const Catalog> c = [] {
-    std::vector<NamedCatalog> gateways;
+// Each recorded gateway's own catalog, in config order.
+const std::vector<NamedCatalog>& gateways() {
+  static const std::vector<NamedCatalog> g = [] {
+    std::vector<NamedCatalog> out;
     for (auto& [plugin, fixture] : {std::pair{"huggingface", "huggingface/list_2817.json"},
                                     std::pair{"portkey", "portkey/models.json"},
                                     std::pair{"openrouter", "openrouter/models_414.json"}})
-      gateways.emplace_back(plugin, std::make_shared<const Catalog>(recorded(plugin, fixture), 1));
+      out.emplace_back(plugin, std::make_shared<const Catalog>(recorded(plugin, fixture), 1));
     ModelRecords deepinfra = recorded("openai_compatible", "openai_compatible/deepinfra_154.json",
                                       {{"base_url", "https://api.deepinfra.com"}});
-    gateways.emplace_back("openai_compatible",
-                          std::make_shared<const Catalog>(std::move(deepinfra), 1));
-    std::shared_ptr<const Catalog> merged = merge_catalogs(gateways);
+    out.emplace_back("openai_compatible", std::make_shared<const Catalog>(std::move(deepinfra), 1));
+    return out;
+  }();
+  return g;
+}
+
+const Catalog& catalog() {
+  static const std::shared_ptr<const Catalog> c = [] {
+    std::shared_ptr<const Catalog> merged = merge_catalogs(gateways());
     merged->build_indexes();
     return merged;
   }();
@@ -89,12 +98,19 @@ Vocabulary vocabulary(std::mt19937& rng) {
     if (m->price != GATEHOUSE_UNKNOWN_INT) v.prices.push_back(m->price + int64_t(rng() % 3) - 1);
     if (m->context != GATEHOUSE_UNKNOWN_INT)
       v.contexts.push_back(m->context + int64_t(rng() % 3) - 1);
-    if (!m->lower_provider.empty()) v.providers.push_back(m->lower_provider);
-    if (!m->pipeline_tag.empty()) v.tags.push_back(m->pipeline_tag);
-    const std::string& text = rng() % 2 ? m->lower_id : m->lower_name;
+    // Any record's values of a merged entry, which match it as its own do.
+    each_provider(*m, [&](std::string_view p) {
+      if (!p.empty()) v.providers.emplace_back(p);
+    });
+    each_pipeline_tag(*m, [&](std::string_view t) {
+      if (!t.empty()) v.tags.emplace_back(t);
+    });
+    std::vector<std::string_view> texts;
+    each_search_text(*m, [&](std::string_view t) { texts.push_back(t); });
+    std::string_view text = texts[rng() % texts.size()];
     size_t length = 1 + rng() % 8;
     if (text.size() >= length)
-      v.texts.push_back(text.substr(rng() % (text.size() - length + 1), length));
+      v.texts.emplace_back(text.substr(rng() % (text.size() - length + 1), length));
   }
   return v;
 }
@@ -229,6 +245,92 @@ TEST(CatalogQuery, ASearchFindsWhatItShould) {
   EXPECT_TRUE(p.models.empty());
   q.q = "no-model-is-called-this";
   EXPECT_EQ(run_query(catalog(), q).total, 0u);
+}
+
+// The merged entries (as find() answers each record's id) of the gateways' records that
+// `matches`: what a filter of the merged view must answer, by the rule that an entry
+// matches when any of its records does.
+std::set<std::string> entries_of(auto matches) {
+  std::set<std::string> out;
+  for (const auto& [name, gateway] : gateways())
+    for (const auto& r : gateway->models())
+      if (matches(*r)) out.insert(catalog().find(r->id)->id);
+  return out;
+}
+
+// The ids of the entries the merged view answers (indexed, and by the plain scan).
+std::set<std::string> answer(const ModelQuery& q) {
+  Page p = run_query(catalog(), q);
+  EXPECT_EQ(p.total, p.models.size());
+  std::vector<std::string> found = ids(p);
+  EXPECT_EQ(found, ids(scan_query(catalog(), q)));
+  return {found.begin(), found.end()};
+}
+
+bool holds(std::string_view text, std::string_view q) {
+  return text.find(q) != std::string_view::npos;
+}
+
+// Every record's own id finds its entry in `all` (as GET /v1/catalog/models/{id} does):
+// before, 20 of DeepInfra's ids and 19 of OpenRouter's found nothing, their entry being
+// another gateway's record.
+TEST(MergedSearch, EveryRecordsOwnIdFindsItsEntry) {
+  for (const auto& [name, gateway] : gateways()) {
+    size_t found = 0;
+    std::vector<std::string> missed;
+    for (const auto& r : gateway->models()) {
+      ModelQuery q;
+      q.q = r->lower_id;
+      if (answer(q).contains(catalog().find(r->id)->id))
+        ++found;
+      else if (missed.size() < 3)
+        missed.push_back(r->id);
+    }
+    EXPECT_EQ(found, gateway->size()) << name << " misses, e.g. " << testing::PrintToString(missed);
+    std::cout << name << ": " << found << " of " << gateway->size()
+              << " own-id searches find their entry\n";
+  }
+}
+
+// q, provider and pipeline_tag each match an entry when any of its records' values (its ids,
+// names and canonical ids; providers; tags) does.
+TEST(MergedSearch, FiltersMatchAnyOfAnEntrysRecords) {
+  for (std::string text : {"deepseek-ai/deepseek-v3", "minimaxai/minimax-m2.5", "zai-org/glm-5",
+                           "deepseek-ai/deepseek-v3.1", "llama-3.1-8b", "qwen3"}) {
+    ModelQuery q;
+    q.q = text;
+    auto expected = entries_of([&](const ModelRecord& r) {
+      return holds(r.lower_id, text) || holds(r.lower_name, text) || holds(r.lower_canonical, text);
+    });
+    EXPECT_FALSE(expected.empty()) << text;
+    EXPECT_EQ(answer(q), expected) << "q=" << text;
+  }
+  for (std::string provider : {"deepseek-ai", "minimaxai", "zai-org", "meta-llama", "qwen"}) {
+    ModelQuery q;
+    q.provider = provider;
+    auto expected = entries_of([&](const ModelRecord& r) { return r.lower_provider == provider; });
+    EXPECT_FALSE(expected.empty()) << provider;
+    EXPECT_EQ(answer(q), expected) << "provider=" << provider;
+  }
+  for (std::string tag : {"text-generation", "image-text-to-text", "feature-extraction"}) {
+    ModelQuery q;
+    q.pipeline_tag = tag;
+    auto expected = entries_of([&](const ModelRecord& r) { return r.pipeline_tag == tag; });
+    EXPECT_FALSE(expected.empty()) << tag;
+    EXPECT_EQ(answer(q), expected) << "pipeline_tag=" << tag;
+  }
+}
+
+// DeepInfra alone has 5 models with deepseek-ai/deepseek-v3 in their ids; `all` answered 0.
+TEST(MergedSearch, ASearchOfAnotherGatewaysIdFindsEveryEntry) {
+  ModelQuery q;
+  q.q = "deepseek-ai/deepseek-v3";
+  const Catalog& deepinfra = *gateways().back().second;
+  Page own = run_query(deepinfra, q);
+  ASSERT_EQ(own.total, 5u);
+  std::set<std::string> in_all = answer(q);
+  for (const ModelRecord* m : own.models)
+    EXPECT_TRUE(in_all.contains(catalog().find(m->id)->id)) << m->id;
 }
 
 }  // namespace

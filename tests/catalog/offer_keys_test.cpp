@@ -2,10 +2,12 @@
 // first with unknown prices last, what a plugin's bad offer gets, how the merged view
 // groups records into one model, and a snapshot that brings all of it back.
 #include "catalog/catalog.hpp"
+#include "catalog/catalog_query.hpp"
 #include "catalog/offers.hpp"
 #include "catalog/snapshot_store.hpp"
 #include "harness/json.hpp"
 #include "harness/paths.hpp"
+#include "http/model_params.hpp"
 
 #include <gtest/gtest.h>
 
@@ -320,6 +322,76 @@ TEST(MergedGroups, AnEntryKeepsItsCheapest256Offers) {
   EXPECT_EQ(j.items("offers").size(), max_offers);
   EXPECT_EQ(std::string_view(j.items("offers")[0]["pricing"]["prompt"]), "0.0001000");
   EXPECT_EQ(c->find("x/m1999"), &entry) << "every record's id still finds it";
+}
+
+// An entry capped at its cheapest 256 offers is sorted and filtered by what it shows: a
+// window or a live price among the offers left out does not count.
+TEST(MergedGroups, ACappedEntrysKeysComeFromTheOffersItShows) {
+  ModelRecords windows, prices;
+  for (int i = 0; i < 300; ++i) {
+    bool shown = i < static_cast<int>(max_offers);
+    std::string price = "0.000" + std::to_string(1000 + i);
+    windows.push_back(ModelBuilder("w/m" + std::to_string(i), "glue/windows")
+                          .offer("p", price, "", shown ? 199300 - i : 199301 + i, "live")
+                          .record("a"));
+    prices.push_back(ModelBuilder("p/m" + std::to_string(i), "glue/prices")
+                         .offer("p", price, "", 1000, shown ? "staging" : "live")
+                         .record("a"));
+  }
+  ModelRecords both = windows;
+  both.insert(both.end(), prices.begin(), prices.end());
+  auto c = merged({{"a", both}});
+  ASSERT_EQ(c->size(), 2u);
+  const ModelRecord &w = *c->find("glue/windows"), &p = *c->find("glue/prices");
+  ASSERT_EQ(w.offers.size(), max_offers);
+  EXPECT_EQ(w.context, 199300) << "the largest window it shows";
+  EXPECT_EQ(p.price, GATEHOUSE_UNKNOWN_INT) << "no live offer among those it shows";
+  EXPECT_EQ(p.context, GATEHOUSE_UNKNOWN_INT);
+
+  ModelQuery q;
+  q.min_context = 199301;
+  EXPECT_EQ(run_query(*c, q).total, 0u);
+  EXPECT_EQ(scan_query(*c, q).total, 0u);
+  q.min_context = 199300;
+  EXPECT_EQ(run_query(*c, q).total, 1u);
+  q.min_context.reset();
+  q.max_price = max_price_units;
+  EXPECT_EQ(run_query(*c, q).total, 1u) << "the windows entry only";
+}
+
+std::vector<std::string> ids_under(const Catalog& c, const std::string& bound) {
+  ModelsRequest r = parse_models_request({{"max_prompt_price", bound}});
+  std::vector<std::string> out;
+  for (const ModelRecord* m : run_query(c, r.query).models) out.push_back(m->id);
+  EXPECT_EQ(run_query(c, r.query).total, scan_query(c, r.query).total) << bound;
+  return out;
+}
+
+// max_prompt_price never lets through a model priced above it: the bound is rounded down to
+// price units (prices are rounded up), so a price equal to it passes and one above does not.
+TEST(PriceBounds, MaxPromptPriceKeepsExactlyThePricesAtMostIt) {
+  auto priced = [](std::string id, std::string prompt) {
+    return ModelBuilder(std::move(id)).offer("p", std::move(prompt)).record("g");
+  };
+  Catalog c({priced("a/tiny", "0.0000000000000001"), priced("a/unit", "0.000000000000001"),
+             priced("a/seven", "0.0000001"), priced("a/above-seven", "0.0000001000000000001"),
+             priced("a/free", "0")},
+            1);
+  using ids = std::vector<std::string>;
+  EXPECT_EQ(ids_under(c, "1e-17"), ids{"a/free"}) << "1e-16 is above 1e-17";
+  EXPECT_EQ(ids_under(c, "0.00000000000000001"), ids{"a/free"});
+  EXPECT_EQ(ids_under(c, "0"), ids{"a/free"});
+  EXPECT_EQ(ids_under(c, "1e-15"), (ids{"a/tiny", "a/unit", "a/free"})) << "equal passes";
+  EXPECT_EQ(ids_under(c, "0.0000000000000019"), (ids{"a/tiny", "a/unit", "a/free"}));
+  EXPECT_EQ(ids_under(c, "1e-7"), (ids{"a/tiny", "a/unit", "a/seven", "a/free"}))
+      << "equal passes, 1e-22 above does not";
+  EXPECT_EQ(ids_under(c, "0.00000010000000000009"), (ids{"a/tiny", "a/unit", "a/seven", "a/free"}));
+  EXPECT_EQ(ids_under(c, "0.000000100000001"),
+            (ids{"a/tiny", "a/unit", "a/seven", "a/above-seven", "a/free"}))
+      << "a price past the 15th place is rounded up to the next unit";
+  EXPECT_EQ(ids_under(c, "0.0000001000000000001"), (ids{"a/tiny", "a/unit", "a/seven", "a/free"}))
+      << "equal past the 15th place: left out (1e-15 USD is the unit), never let through";
+  EXPECT_EQ(ids_under(c, "1e5").size(), 5u) << "past the largest price unit: every price";
 }
 
 // The version (and so the ETag) changes when what queries read changes, even where the

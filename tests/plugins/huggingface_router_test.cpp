@@ -6,6 +6,7 @@
 #include "router_offers.hpp"
 
 #include <gtest/gtest.h>
+#include <gatehouse/offer_status.hpp>
 
 #include <optional>
 #include <string>
@@ -306,7 +307,7 @@ TEST(HuggingFaceRouterOffers, ThePriceIsTheCheapestLiveProviderPricedBothWays) {
     return r;
   };
   std::vector<RouterProvider> list = {p("staging", "staging", "0.0000001", "0.0000001"),
-                                      p("silent", std::nullopt, "0.0000001", "0.0000001"),
+                                      p("offline", "offline", "0.0000001", "0.0000001"),
                                       p("half", "live", "0.0000001", std::nullopt),
                                       p("first", "live", "0.000002", "0.000003"),
                                       p("output", "live", "0.000002", "0.0000029"),
@@ -317,6 +318,37 @@ TEST(HuggingFaceRouterOffers, ThePriceIsTheCheapestLiveProviderPricedBothWays) {
   EXPECT_EQ(best->provider, "output") << "a tie on input goes to the lower output, then the first";
   list.resize(3);
   EXPECT_EQ(cheapest_live(list), nullptr);
+}
+
+// The model's price and window count the providers the host counts as live (the SDK's one
+// definition): "live" in any case, or no status at all; "staging" does not.
+TEST(HuggingFaceRouterOffers, LiveIsTheSdksLiveInAnyCaseOrUnsaid) {
+  RouterCatalog c = read(R"({"data": [{"id": "a/b", "providers": [
+      {"provider": "upper", "status": "LIVE", "context_length": 199300,
+       "pricing": {"input": 0.2, "output": 0.4}},
+      {"provider": "lower", "status": "live", "context_length": 8000,
+       "pricing": {"input": 1, "output": 2}},
+      {"provider": "staging", "status": "staging", "context_length": 900000,
+       "pricing": {"input": 0.01, "output": 0.01}}]},
+    {"id": "c/d", "providers": [
+      {"provider": "silent", "context_length": 4096, "pricing": {"input": 0.3, "output": 0.6}},
+      {"provider": "lower", "status": "live", "context_length": 2048,
+       "pricing": {"input": 1, "output": 2}}]}]})");
+  Served upper;
+  serve(upper, c, "a/b");
+  EXPECT_EQ(text(upper.model.pricing_prompt), "0.0000002");
+  EXPECT_EQ(text(upper.model.pricing_completion), "0.0000004");
+  EXPECT_EQ(upper.model.context_length, 199300);
+  Served silent;
+  serve(silent, c, "c/d");
+  EXPECT_EQ(text(silent.model.pricing_prompt), "0.0000003");
+  EXPECT_EQ(silent.model.context_length, 4096);
+
+  for (std::string_view status : {"live", "LIVE", "Live", "lIvE"})
+    EXPECT_TRUE(gatehouse::offer_is_live(status)) << status;
+  EXPECT_TRUE(gatehouse::offer_is_live(std::string_view()));
+  for (std::string_view status : {"staging", "offline", "", "live ", "lives"})
+    EXPECT_FALSE(gatehouse::offer_is_live(status)) << status;
 }
 
 TEST(HuggingFaceRouterOffers, DecimalTextComparesAsNumbers) {

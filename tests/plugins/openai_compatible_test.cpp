@@ -175,6 +175,36 @@ TEST(OpenAiCompatibleNormalize, OddFieldsAreLeftOutAndKeysWrittenOnce) {
   EXPECT_TRUE(bool(f["openai_compatible_metrics"]["variable_pricing"]));
 }
 
+// A window key that says nothing (0, negative, null, not a number) leaves the window to the
+// next key, at the top level and in DeepInfra's metadata alike.
+TEST(OpenAiCompatibleNormalize, AWindowKeyOfZeroOrLessGivesWayToTheNextOne) {
+  PluginInstance p = compatible({});
+  auto e = test::normalize(p, R"({"data":[
+    {"id":"a/zero","context_length":0,"context_window":77},
+    {"id":"a/negative","context_window":-1,"max_model_len":4096},
+    {"id":"a/null","max_model_len":null,"max_context_length":512},
+    {"id":"a/text","context_length":"8k","context_window":8192},
+    {"id":"a/meta","context_length":0,"metadata":{"context_length":32768}},
+    {"id":"a/first","context_length":100,"context_window":200},
+    {"id":"a/none","context_length":0,"context_window":-5}]})");
+  ASSERT_TRUE(e.result.ok()) << e.result.message;
+  ASSERT_TRUE(e.invalid.empty()) << e.invalid.front();
+  auto window = [&](const std::string& id) -> std::optional<int64_t> {
+    auto j = model(e, id)["context_length"];
+    if (j.is_null()) return std::nullopt;
+    return int64_t(j);
+  };
+  EXPECT_EQ(window("a/zero"), 77);
+  EXPECT_EQ(window("a/negative"), 4096);
+  EXPECT_EQ(window("a/null"), 512);
+  EXPECT_EQ(window("a/text"), 8192);
+  EXPECT_EQ(window("a/meta"), 32768);
+  EXPECT_EQ(window("a/first"), 100) << "the first key that says something wins";
+  EXPECT_EQ(window("a/none"), std::nullopt);
+  test::ModelJson offer_of_zero(*e.find("a/zero"));
+  EXPECT_EQ(int64_t(offer_of_zero["offers"].at(0)["context_length"]), 77);
+}
+
 TEST(OpenAiCompatibleNormalize, WhatIsNotAModelListFailsNamingTheShapes) {
   PluginInstance p = compatible({});
   auto e = test::normalize(p, R"({"object":"list","items":[]})");
