@@ -99,6 +99,12 @@ std::optional<FetchOutcome> Gateway::fleet_failure(
       false);
 }
 
+std::optional<FetchOutcome> Gateway::spared_a_fetch(
+    const std::shared_ptr<const GatewayBinding>& binding, const SharedKey& key) {
+  if (std::optional<FetchOutcome> adopted = adopt_shared(binding, key)) return adopted;
+  return fleet_failure(binding, key);
+}
+
 FetchOutcome Gateway::fly_shared(const std::shared_ptr<const GatewayBinding>& b, bool force) {
   SharedKey key = shared_key(*b);
   LockWait wait;
@@ -106,10 +112,8 @@ FetchOutcome Gateway::fly_shared(const std::shared_ptr<const GatewayBinding>& b,
     if (binding()->plugin.instance != b->plugin.instance)
       return FetchOutcome::failed(FetchResult::superseded,
                                   "the gateway was rebound meanwhile; nothing changed");
-    if (!force) {
-      if (std::optional<FetchOutcome> adopted = adopt_shared(b, key)) return std::move(*adopted);
-      if (std::optional<FetchOutcome> failed = fleet_failure(b, key)) return std::move(*failed);
-    }
+    if (!force)
+      if (std::optional<FetchOutcome> spared = spared_a_fetch(b, key)) return std::move(*spared);
     SharedCatalogs::LockState lock = shared_->lock(key);
     switch (lock.lock) {
       case SharedCatalogs::Lock::unavailable:  // Redis is down: alone, as without the tier
@@ -121,11 +125,9 @@ FetchOutcome Gateway::fly_shared(const std::shared_ptr<const GatewayBinding>& b,
           ~Unlock() { shared.unlock(key); }
         } unlock{*shared_, key};
         // Another replica may have stored one between the look above and the lock.
-        if (!force) {
-          if (std::optional<FetchOutcome> adopted = adopt_shared(b, key))
-            return std::move(*adopted);
-          if (std::optional<FetchOutcome> failed = fleet_failure(b, key)) return std::move(*failed);
-        }
+        if (!force)
+          if (std::optional<FetchOutcome> spared = spared_a_fetch(b, key))
+            return std::move(*spared);
         return fetch_and_share(b, key, true);
       }
       case SharedCatalogs::Lock::held:

@@ -96,6 +96,10 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   std::optional<FetchOutcome> adopt_shared(const std::shared_ptr<const GatewayBinding>& binding,
                                            const SharedKey& key);
   bool newer_than_ours(const SharedEntry& entry, const SharedKey& key);
+  // What spares this replica a fetch: the fleet's newer catalog (installed), or a failure
+  // the fleet backs off from (recorded); nullopt when neither.
+  std::optional<FetchOutcome> spared_a_fetch(const std::shared_ptr<const GatewayBinding>& binding,
+                                             const SharedKey& key);
   // Records the failure another replica shared, within its backoff; nullopt when none.
   std::optional<FetchOutcome> fleet_failure(const std::shared_ptr<const GatewayBinding>& binding,
                                             const SharedKey& key);

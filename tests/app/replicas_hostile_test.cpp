@@ -242,7 +242,9 @@ TEST_F(ReplicasHostile, AFailingUpstreamIsTriedOncePerBackoffForTheFleet) {
   // to 1 s): 18 for three.
   EXPECT_LE(walked, 9) << "the fleet backs off together";
   EXPECT_EQ(load.failed(), 0);
-  EXPECT_NE(b.log().find("the fleet backs off"), std::string::npos);
+  bool said = false;  // by whichever replicas did not take the lock
+  for (Replica* r : all) said = said || r->log().find("the fleet backs off") != std::string::npos;
+  EXPECT_TRUE(said);
   std::cout << "[ figures  ] failing upstream, 3 replicas, 4 s: " << walked << " tries\n";
 }
 
