@@ -179,6 +179,8 @@ void read_redis(const Reader& r, const toml::table& t, CacheSettings::Redis& red
   redis.timeout_ms = r.integer(t, "redis_timeout_ms", "cache", redis.timeout_ms, 10, 60000);
   redis.lock_ms = r.integer(t, "redis_lock_ms", "cache", redis.lock_ms, 300, 3600000);
   redis.poll_ms = r.integer(t, "redis_poll_ms", "cache", redis.poll_ms, 100, 3600000);
+  redis.max_catalog_bytes = r.integer(t, "redis_max_catalog_bytes", "cache",
+                                      redis.max_catalog_bytes, 1 << 16, int64_t{16} << 30);
 }
 
 void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
@@ -194,7 +196,7 @@ void read_cache(const Reader& r, const toml::table& root, const fs::path& base,
   r.allow_only(*t, "cache",
                {"dir", "first_fetch_wait_ms", "retry_initial_ms", "retry_max_ms", "redis_url",
                 "redis_password_env", "redis_prefix", "redis_connect_timeout_ms",
-                "redis_timeout_ms", "redis_lock_ms", "redis_poll_ms"});
+                "redis_timeout_ms", "redis_lock_ms", "redis_poll_ms", "redis_max_catalog_bytes"});
   constexpr int64_t day_ms = 24LL * 3600 * 1000;
   cache.first_fetch_wait_ms =
       r.integer(*t, "first_fetch_wait_ms", "cache", cache.first_fetch_wait_ms, 0, 600000);

@@ -38,6 +38,9 @@ std::unique_ptr<SharedCatalogs> make_shared_tier(const CacheSettings::Redis& red
   settings.prefix = redis.prefix;
   settings.lock_ms = redis.lock_ms;
   settings.poll_ms = redis.poll_ms;
+  settings.max_catalog_bytes = static_cast<size_t>(redis.max_catalog_bytes);
+  // The largest reply we ask for is one gzipped catalog, with room for its framing.
+  settings.redis.limits.max_reply_bytes = settings.max_catalog_bytes + (1u << 20);
   return std::make_unique<SharedCatalogs>(std::move(settings), clock);
 }
 

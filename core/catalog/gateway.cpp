@@ -13,6 +13,13 @@ constexpr size_t history_kept = 20;
 // How often a replica waiting on another's fetch looks for its catalog.
 constexpr auto fleet_poll = std::chrono::milliseconds(100);
 
+// A failed fetch the fleet backs off from together: the upstream's failures, not this
+// replica's own state (superseded, busy).
+bool shared_failure(FetchResult result) {
+  return result == FetchResult::plugin_failed || result == FetchResult::host_failed ||
+         result == FetchResult::too_few_models;
+}
+
 // Ends a flight taken with begin_flight() whatever happens: until the new catalog is in, a
 // request must not start a second flight, and after it one must be able to.
 struct FlightEnd {
@@ -53,35 +60,62 @@ SharedKey Gateway::shared_key(const GatewayBinding& binding) const {
   return {name_, hash.hex()};
 }
 
-void Gateway::mark_shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key) {
+void Gateway::mark_shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key,
+                             std::string stamp) {
   std::lock_guard lock(shareable_mutex_);
   shareable_ = catalog;
   shareable_fingerprint_ = key.fingerprint;
+  shareable_stamp_ = std::move(stamp);
 }
 
-bool Gateway::shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key) {
+std::string Gateway::shareable_stamp(const std::shared_ptr<const Catalog>& catalog,
+                                     const SharedKey& key) {
   std::lock_guard lock(shareable_mutex_);
-  return shareable_.lock() == catalog && shareable_fingerprint_ == key.fingerprint;
+  bool ours = shareable_.lock() == catalog && shareable_fingerprint_ == key.fingerprint;
+  return ours ? shareable_stamp_ : "";
 }
 
 FetchOutcome Gateway::fetch_and_share(const std::shared_ptr<const GatewayBinding>& binding,
                                       const SharedKey& key, bool store) {
   FetchOutcome outcome = settle(binding, fetch(*binding), false);
-  if (!outcome.ok()) return outcome;
-  mark_shareable(outcome.catalog, key);
+  if (!outcome.ok()) {
+    if (store && shared_failure(outcome.result))
+      shared_->share_failure(key, outcome.detail, retry_at_ms() - clock_.now_unix_ms());
+    return outcome;
+  }
+  mark_shareable(outcome.catalog, key, SharedCatalogs::stamp_of(*outcome.catalog));
   if (store && shared_->store(key, *outcome.catalog)) ++counters().shared_stores;
   return outcome;
 }
 
+std::optional<FetchOutcome> Gateway::fleet_failure(
+    const std::shared_ptr<const GatewayBinding>& binding, const SharedKey& key) {
+  std::optional<std::string> error = shared_->failure(key);
+  if (!error) return std::nullopt;
+  return settle(
+      binding,
+      FetchOutcome::failed(FetchResult::plugin_failed,
+                           "another replica's fetch failed, the fleet backs off: " + *error),
+      false);
+}
+
+std::optional<FetchOutcome> Gateway::spared_a_fetch(
+    const std::shared_ptr<const GatewayBinding>& binding, const SharedKey& key) {
+  if (std::optional<FetchOutcome> adopted = adopt_shared(binding, key)) return adopted;
+  return fleet_failure(binding, key);
+}
+
 FetchOutcome Gateway::fly_shared(const std::shared_ptr<const GatewayBinding>& b, bool force) {
   SharedKey key = shared_key(*b);
+  LockWait wait;
   while (!shared_->stopping()) {
     if (binding()->plugin.instance != b->plugin.instance)
       return FetchOutcome::failed(FetchResult::superseded,
                                   "the gateway was rebound meanwhile; nothing changed");
     if (!force)
-      if (std::optional<FetchOutcome> adopted = adopt_shared(b, key)) return std::move(*adopted);
-    switch (shared_->lock(key)) {
+      if (std::optional<FetchOutcome> spared = spared_a_fetch(b, key)) return std::move(*spared);
+    SharedCatalogs::LockState lock = shared_->lock(key);
+    switch (lock.lock) {
       case SharedCatalogs::Lock::unavailable:  // Redis is down: alone, as without the tier
         return fetch_and_share(b, key, false);
       case SharedCatalogs::Lock::taken: {
@@ -92,26 +126,38 @@ FetchOutcome Gateway::fly_shared(const std::shared_ptr<const GatewayBinding>& b,
         } unlock{*shared_, key};
         // Another replica may have stored one between the look above and the lock.
         if (!force)
-          if (std::optional<FetchOutcome> adopted = adopt_shared(b, key))
-            return std::move(*adopted);
+          if (std::optional<FetchOutcome> spared = spared_a_fetch(b, key))
+            return std::move(*spared);
         return fetch_and_share(b, key, true);
       }
       case SharedCatalogs::Lock::held:
         // Another replica fetches: serve what we have and wait for its catalog (or for its
-        // lock to expire, if it died). Its fetch is as new as ours would be.
+        // lock to expire, if it died), lock_ms at most for one holder. Its fetch is as new
+        // as ours would be.
         force = false;
+        if (waited_too_long(wait, lock.holder)) {
+          log_warn("gateway '" + name_ + "': the fleet's fetch lock, held by '" +
+                   lock.holder.substr(0, 64) + "', was not released within redis_lock_ms (" +
+                   std::to_string(shared_->settings().lock_ms) + " ms); fetching alone");
+          return fetch_and_share(b, key, true);
+        }
         std::this_thread::sleep_for(fleet_poll);
     }
   }
   return FetchOutcome::failed(FetchResult::superseded, "stopping; nothing changed");
 }
 
+bool Gateway::waited_too_long(LockWait& wait, const std::string& holder) const {
+  int64_t now = clock_.now_unix_ms();
+  if (wait.holder != holder || wait.since_ms == 0) wait = {holder, now};
+  return now - wait.since_ms >= shared_->settings().lock_ms;
+}
+
 std::optional<FetchOutcome> Gateway::adopt_shared(
     const std::shared_ptr<const GatewayBinding>& binding, const SharedKey& key) {
-  std::optional<int64_t> fleet_at = shared_->fetched_at(key);
-  std::shared_ptr<const Catalog> current = catalog();
-  if (!fleet_at || (current && *fleet_at <= current->fetched_at_ms())) return std::nullopt;
-  std::optional<Snapshot> snapshot = shared_->load(key);
+  std::optional<SharedEntry> entry = shared_->entry(key);
+  if (!entry || !newer_than_ours(*entry, key)) return std::nullopt;
+  std::optional<Snapshot> snapshot = shared_->load(key, *entry);
   if (!snapshot) return std::nullopt;
   auto fleet =
       std::make_shared<const Catalog>(std::move(snapshot->models), snapshot->fetched_at_ms);
@@ -121,8 +167,18 @@ std::optional<FetchOutcome> Gateway::adopt_shared(
            " models from the fleet (redis), fetched at " +
            std::to_string(fleet->fetched_at_ms() / 1000));
   FetchOutcome outcome = settle(binding, {FetchResult::ok, fleet, "", {}}, false);
-  if (outcome.ok()) mark_shareable(fleet, key);
+  if (outcome.ok()) mark_shareable(fleet, key, entry->stamp);
   return outcome;
+}
+
+bool Gateway::newer_than_ours(const SharedEntry& entry, const SharedKey& key) {
+  if (entry.state != SharedEntry::State::usable) return false;
+  std::shared_ptr<const Catalog> current = catalog();
+  if (!current) return true;
+  // The entry ours came from, or was stored as: not newer, whatever its stamp says (one
+  // from the future, clamped to now, would otherwise be newer at every look).
+  if (shareable_stamp(current, key) == entry.stamp) return false;
+  return entry.fetched_at_ms > current->fetched_at_ms();
 }
 
 void Gateway::check_shared() {
@@ -143,11 +199,16 @@ void Gateway::sync_shared(const std::shared_ptr<const GatewayBinding>& b) {
   SharedKey key = shared_key(*b);
   if (adopt_shared(b, key)) return;
   std::shared_ptr<const Catalog> current = catalog();
-  if (!current || !shareable(current, key)) return;
-  std::optional<int64_t> fleet_at = shared_->fetched_at(key);
-  if (!fleet_at && !shared_->health().up) return;  // down, not empty
-  if (fleet_at && *fleet_at >= current->fetched_at_ms()) return;
-  if (shared_->store(key, *current)) ++counters().shared_stores;
+  if (!current || shareable_stamp(current, key).empty()) return;
+  std::optional<SharedEntry> fleet = shared_->entry(key);
+  if (!fleet) return;  // down, not empty
+  if (fleet->state == SharedEntry::State::usable &&
+      fleet->fetched_at_ms >= current->fetched_at_ms())
+    return;
+  if (shared_->store(key, *current)) {
+    ++counters().shared_stores;
+    mark_shareable(current, key, SharedCatalogs::stamp_of(*current));
+  }
 }
 
 FetchOutcome Gateway::fetch(const GatewayBinding& binding) {
@@ -224,7 +285,7 @@ SwapRecord Gateway::rebind(GatewayBinding next) {
   FetchOutcome outcome = settle(incoming, fetch(*incoming), true);
   if (outcome.ok() && shared_) {  // the fleet's replicas bound alike need not fetch it again
     SharedKey key = shared_key(*incoming);
-    mark_shareable(outcome.catalog, key);
+    mark_shareable(outcome.catalog, key, SharedCatalogs::stamp_of(*outcome.catalog));
     if (shared_->store(key, *outcome.catalog)) ++counters().shared_stores;
   }
   SwapRecord record{started_ms, from, incoming->plugin.label(), outcome.result, outcome.detail};

@@ -95,6 +95,21 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // Installs the fleet's catalog when it is newer than ours; nullopt when it is not.
   std::optional<FetchOutcome> adopt_shared(const std::shared_ptr<const GatewayBinding>& binding,
                                            const SharedKey& key);
+  bool newer_than_ours(const SharedEntry& entry, const SharedKey& key);
+  // What spares this replica a fetch: the fleet's newer catalog (installed), or a failure
+  // the fleet backs off from (recorded); nullopt when neither.
+  std::optional<FetchOutcome> spared_a_fetch(const std::shared_ptr<const GatewayBinding>& binding,
+                                             const SharedKey& key);
+  // Records the failure another replica shared, within its backoff; nullopt when none.
+  std::optional<FetchOutcome> fleet_failure(const std::shared_ptr<const GatewayBinding>& binding,
+                                            const SharedKey& key);
+  // Whose lock this replica waits on, since when.
+  struct LockWait {
+    std::string holder;
+    int64_t since_ms = 0;
+  };
+  // True when one holder has kept the lock for lock_ms while we waited.
+  bool waited_too_long(LockWait& wait, const std::string& holder) const;
   // Fetches and settles; a good catalog becomes shareable under `key`, and with `store`
   // goes to the fleet at once.
   FetchOutcome fetch_and_share(const std::shared_ptr<const GatewayBinding>& binding,
@@ -102,9 +117,12 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   // check_shared()'s work, in a flight.
   void sync_shared(const std::shared_ptr<const GatewayBinding>& binding);
   SharedKey shared_key(const GatewayBinding& binding) const;
-  // Remembers that `catalog` is the fleet's (or may be) under `key`'s binding.
-  void mark_shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key);
-  bool shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key);
+  // Remembers that `catalog` is the fleet's (or may be) under `key`'s binding, as the entry
+  // stamped `stamp`.
+  void mark_shareable(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key,
+                      std::string stamp);
+  // The stamp of `catalog` when it is shareable under `key`; "" when it is not.
+  std::string shareable_stamp(const std::shared_ptr<const Catalog>& catalog, const SharedKey& key);
 
   const std::string name_;
   const Clock& clock_;
@@ -118,6 +136,7 @@ class Gateway : public std::enable_shared_from_this<Gateway> {
   std::mutex shareable_mutex_;
   std::weak_ptr<const Catalog> shareable_;
   std::string shareable_fingerprint_;
+  std::string shareable_stamp_;
 
   // Binding and catalog change together under it, so a refresh that started on a binding
   // since replaced cannot install that binding's catalog. Readers never take it.

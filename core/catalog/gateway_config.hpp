@@ -34,6 +34,7 @@ struct CacheSettings {
     int64_t timeout_ms = 2000;  // one command
     int64_t lock_ms = 30000;    // the fetch lock's expiry; its owner renews it while it fetches
     int64_t poll_ms = 5000;     // the check for a new catalog that an announcement missed
+    int64_t max_catalog_bytes = 256 << 20;  // a catalog in redis, gzipped or inflated
     bool operator==(const Redis&) const = default;
   } redis;
 

@@ -3,10 +3,16 @@
 #include <hiredis/hiredis.h>
 #include <poll.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 namespace gatehouse {
 namespace {
+
+using SteadyClock = std::chrono::steady_clock;
 
 timeval timeval_of(std::chrono::milliseconds ms) {
   return {static_cast<time_t>(ms.count() / 1000),
@@ -18,18 +24,6 @@ bool parse_number(std::string_view text, Int& out, Int max) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return !text.empty() && ec == std::errc() && end == text.data() + text.size() && out <= max;
 }
-
-struct Argv {
-  std::vector<const char*> data;
-  std::vector<size_t> sizes;
-  explicit Argv(std::initializer_list<std::string_view> args) {
-    for (std::string_view a : args) {
-      data.push_back(a.data());
-      sizes.push_back(a.size());
-    }
-  }
-  int count() const { return static_cast<int>(data.size()); }
-};
 
 }  // namespace
 
@@ -80,13 +74,13 @@ RedisEndpoint parse_redis_url(std::string_view url) {
 
 RedisConnection::RedisConnection(const RedisSettings& settings)
     : where_(settings.endpoint.url()),
+      command_timeout_(settings.command_timeout),
       context_(redisConnectWithTimeout(settings.endpoint.host.c_str(), settings.endpoint.port,
                                        timeval_of(settings.connect_timeout)),
-               &redisFree) {
+               &redisFree),
+      reader_(settings.limits) {
   if (!context_) throw RedisError(where_ + ": cannot allocate a connection");
   if (context_->err) fail(std::string("cannot connect: ") + context_->errstr);
-  if (redisSetTimeout(context_.get(), timeval_of(settings.command_timeout)) != REDIS_OK)
-    fail("cannot set the command timeout");
   if (!settings.password.empty()) {
     try {
       command({"AUTH", settings.password});
@@ -104,69 +98,88 @@ void RedisConnection::fail(const std::string& what) {
   throw RedisError(where_ + ": " + what);
 }
 
-RedisReply RedisConnection::take(void* raw) {
-  std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(raw),
-                                                     &freeReplyObject);
-  auto convert = [](const redisReply& r, auto& self) -> RedisReply {
-    RedisReply out;
-    switch (r.type) {
-      case REDIS_REPLY_INTEGER:
-        out.type = RedisReply::Type::integer;
-        out.integer = r.integer;
-        break;
-      case REDIS_REPLY_STRING:
-      case REDIS_REPLY_STATUS:
-        out.type = RedisReply::Type::string;
-        out.string.assign(r.str, r.len);
-        break;
-      case REDIS_REPLY_ARRAY:
-        out.type = RedisReply::Type::array;
-        for (size_t i = 0; i < r.elements; ++i) out.elements.push_back(self(*r.element[i], self));
-        break;
-      default: break;
-    }
-    return out;
+void RedisConnection::write_all(std::initializer_list<std::string_view> args, Deadline deadline) {
+  if (broken_) throw RedisError(where_ + ": the connection is broken");
+  std::string out;
+  auto header = [&out](char kind, size_t n) {
+    out.push_back(kind);
+    out.append(std::to_string(n)).append("\r\n");
   };
-  if (reply->type == REDIS_REPLY_ERROR)
-    throw RedisError(where_ + ": " + std::string(reply->str, reply->len));
-  return convert(*reply, convert);
+  header('*', args.size());
+  for (std::string_view a : args) {
+    header('$', a.size());
+    out.append(a).append("\r\n");
+  }
+  for (size_t sent = 0; sent < out.size();) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    pollfd p{context_->fd, POLLOUT, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) fail("cannot send within " + std::to_string(command_timeout_.count()) + " ms");
+    ssize_t n = ::send(context_->fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) fail(std::string("cannot send: ") + std::strerror(errno));
+    sent += static_cast<size_t>(n);
+  }
+}
+
+bool RedisConnection::read_some(Deadline deadline) {
+  char chunk[64 << 10];
+  for (;;) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    pollfd p{context_->fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) fail(std::string("cannot wait for a reply: ") + std::strerror(errno));
+    if (ready == 0) return false;
+    ssize_t n = ::recv(context_->fd, chunk, sizeof chunk, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) fail(std::string("cannot read: ") + std::strerror(errno));
+    if (n == 0) fail("the server closed the connection");
+    try {
+      reader_.feed({chunk, static_cast<size_t>(n)});
+    } catch (const RespError& e) {
+      fail(e.what());
+    }
+    return true;
+  }
+}
+
+std::optional<RedisReply> RedisConnection::buffered() {
+  try {
+    return reader_.next();
+  } catch (const RespError& e) {
+    fail(e.what());
+  }
 }
 
 RedisReply RedisConnection::command(std::initializer_list<std::string_view> args) {
-  if (broken_) throw RedisError(where_ + ": the connection is broken");
-  Argv argv(args);
-  void* reply = redisCommandArgv(context_.get(), argv.count(), argv.data.data(), argv.sizes.data());
-  if (!reply) fail(context_->errstr[0] ? context_->errstr : "no reply");
-  return take(reply);
+  Deadline deadline = SteadyClock::now() + command_timeout_;
+  write_all(args, deadline);
+  std::optional<RedisReply> reply = buffered();
+  while (!reply) {
+    if (!read_some(deadline))
+      fail("no whole reply within " + std::to_string(command_timeout_.count()) + " ms");
+    reply = buffered();
+  }
+  if (reply->type == RedisReply::Type::error) throw RedisError(where_ + ": " + reply->string);
+  return std::move(*reply);
 }
 
 void RedisConnection::send(std::initializer_list<std::string_view> args) {
-  if (broken_) throw RedisError(where_ + ": the connection is broken");
-  Argv argv(args);
-  if (redisAppendCommandArgv(context_.get(), argv.count(), argv.data.data(), argv.sizes.data()) !=
-      REDIS_OK)
-    fail(context_->errstr);
-  int done = 0;
-  while (!done)
-    if (redisBufferWrite(context_.get(), &done) != REDIS_OK) fail(context_->errstr);
+  write_all(args, SteadyClock::now() + command_timeout_);
 }
 
 std::optional<RedisReply> RedisConnection::receive(std::chrono::milliseconds wait) {
   if (broken_) throw RedisError(where_ + ": the connection is broken");
-  void* reply = nullptr;
-  // A reply read earlier may wait in the buffer; else wait for the socket ourselves (a
-  // socket timeout inside hiredis would break the connection).
-  if (redisGetReplyFromReader(context_.get(), &reply) != REDIS_OK) fail(context_->errstr);
-  if (!reply) {
-    pollfd p{context_->fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
-    if (ready == 0) return std::nullopt;
-    if (ready < 0) return std::nullopt;  // EINTR: the caller asks again
-    if (redisBufferRead(context_.get()) != REDIS_OK) fail(context_->errstr);
-    if (redisGetReplyFromReader(context_.get(), &reply) != REDIS_OK) fail(context_->errstr);
-    if (!reply) return std::nullopt;  // part of a reply so far
+  Deadline deadline = SteadyClock::now() + wait;
+  std::optional<RedisReply> reply = buffered();
+  while (!reply) {  // a message may come in parts: none whole by then is none yet
+    if (!read_some(deadline)) return std::nullopt;
+    reply = buffered();
   }
-  return take(reply);
+  if (reply->type == RedisReply::Type::error) throw RedisError(where_ + ": " + reply->string);
+  return reply;
 }
 
 }  // namespace gatehouse

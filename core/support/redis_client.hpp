@@ -1,7 +1,12 @@
-// A Redis connection (hiredis, blocking, with timeouts): commands as binary-safe argument
-// lists, and the messages of a subscription. Not thread-safe: one user at a time. Any
-// I/O failure breaks the connection for good (hiredis' rule); the owner makes a new one.
+// A Redis connection (blocking, with timeouts): commands as binary-safe argument lists, and
+// the messages of a subscription. hiredis connects; the replies are read by RespReader,
+// within RespLimits, and each command is bounded by its timeout as a whole (hiredis'
+// timeout is per read: a server dripping a byte a second would hold a command for ever).
+// Not thread-safe: one user at a time. Any I/O failure, or a reply that is not RESP or is
+// past the limits, breaks the connection for good; the owner makes a new one.
 #pragma once
+
+#include "support/resp_reader.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -40,17 +45,8 @@ struct RedisSettings {
   RedisEndpoint endpoint;
   std::string password;  // sent with AUTH when not empty
   std::chrono::milliseconds connect_timeout{1000};
-  std::chrono::milliseconds command_timeout{2000};
-};
-
-struct RedisReply {
-  enum class Type { nil, integer, string, array };
-  Type type = Type::nil;
-  int64_t integer = 0;
-  std::string string;  // bulk and status strings
-  std::vector<RedisReply> elements;
-
-  bool is_nil() const { return type == Type::nil; }
+  std::chrono::milliseconds command_timeout{2000};  // one command, sent and answered
+  RespLimits limits;
 };
 
 class RedisConnection {
@@ -71,11 +67,17 @@ class RedisConnection {
   bool broken() const { return broken_; }
 
  private:
+  using Deadline = std::chrono::steady_clock::time_point;
   [[noreturn]] void fail(const std::string& what);
-  RedisReply take(void* reply);
+  void write_all(std::initializer_list<std::string_view> args, Deadline deadline);
+  // False when nothing came by `deadline`.
+  bool read_some(Deadline deadline);
+  std::optional<RedisReply> buffered();
 
   std::string where_;  // "redis://host:port/db", for messages
+  std::chrono::milliseconds command_timeout_;
   std::unique_ptr<redisContext, void (*)(redisContext*)> context_;
+  RespReader reader_;
   bool broken_ = false;
 };
 

@@ -32,6 +32,7 @@ class Process {
   // Sends `signal` and waits for the exit; returns the exit code, -1 for death by signal.
   int stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   const std::string& err() const { return err_; }
+  pid_t pid() const { return pid_; }
 
  private:
   bool read_some(std::chrono::milliseconds timeout);
