@@ -54,15 +54,33 @@ std::string percent_encoded(const std::string& text, bool every_byte, const char
 std::string pct(const std::string& s) { return percent_encoded(s, false, "0123456789ABCDEF"); }
 std::string pct_all(const std::string& s) { return percent_encoded(s, true, "0123456789abcdef"); }
 
-// What an upstream says back: the key as sent, in a query, and every byte encoded.
-std::string echo(const std::string& key) { return key + " " + pct(key) + " " + pct_all(key); }
+// As a JSON encoder may write it: '/' as "\/", every other byte but letters and digits as
+// \u00XX (Go's escapes '&', PHP's '/').
+std::string json_escaped(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c))
+      out += static_cast<char>(c);
+    else if (c == '/')
+      out += "\\/";
+    else
+      out += "\\u00" + pct_all(std::string(1, static_cast<char>(c))).substr(1);
+  }
+  return out;
+}
+
+// What an upstream says back: the key as sent, in a query, every byte encoded, in JSON.
+std::string echo(const std::string& key) {
+  return key + " " + pct(key) + " " + pct_all(key) + " " + json_escaped(key);
+}
 
 // The needles: "sekrit" (in each key), and each key in each of its encodings.
 void expect_no_secret(const std::string& where, const std::string& text) {
   std::vector<std::string> needles{"sekrit"};
   for (const std::string& key : {or_key, or2_key, pk_key, hf_key, admin_token})
     for (const std::string& form :
-         {key, pct(key), pct_all(key), percent_encoded(key, true, "0123456789ABCDEF")})
+         {key, pct(key), pct_all(key), percent_encoded(key, true, "0123456789ABCDEF"),
+          json_escaped(key)})
       needles.push_back(form);
   for (const std::string& needle : needles) {
     size_t at = text.find(needle);

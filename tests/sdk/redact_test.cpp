@@ -22,6 +22,15 @@ TEST(Redactor, ASecretIsRedactedAsItIsAndPercentEncoded) {
   EXPECT_EQ(r.redact("100%, %zz, %"), "100%, %zz, %");
 }
 
+TEST(Redactor, ASecretIsRedactedJsonEscaped) {
+  Redactor r = of({"sk/or&\"1"});
+  EXPECT_EQ(r.redact(R"({"error":"bad key sk\/or\u0026\"1 and \u0073k/or&\"\u0031"})"),
+            R"({"error":"bad key <redacted> and <redacted>"})");
+  EXPECT_EQ(Redactor(of({"caf\xc3\xa9-key"})).redact("caf\\u00c3\\u00a9-key"),
+            "caf\\u00c3\\u00a9-key")
+      << "a \\u escape is a character, not a byte of UTF-8";
+}
+
 TEST(Redactor, TheLongestSecretGoesFirst) {
   Redactor r;
   r.add_header("Authorization", "Bearer sk-or-SECRET1");

@@ -51,8 +51,8 @@ class Redactor {
   bool empty() const { return secrets_.empty(); }
   size_t size() const { return secrets_.size(); }
 
-  // `text` with every secret, as it is or percent-encoded (any byte as %XX in either
-  // case, a space as '+'), replaced by mark.
+  // `text` with every secret, as it is, percent-encoded (any byte as %XX in either case,
+  // a space as '+') or JSON-escaped (\uXXXX, \/), replaced by mark.
   std::string redact(std::string_view text) const {
     if (secrets_.empty()) return std::string(text);
     std::string out;
@@ -83,27 +83,44 @@ class Redactor {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 
-  // The bytes of text from `at` that spell secret (each byte as it is, or %XX, or '+'
-  // for a space), or 0 when they do not.
+  // The bytes of text from `at` that spell secret, or 0 when they do not.
   static size_t match(std::string_view text, size_t at, std::string_view secret) {
     size_t i = at;
     for (char c : secret) {
-      if (i < text.size() && text[i] == c) {
-        ++i;
-      } else if (i + 2 < text.size() && text[i] == '%' && hex(text[i + 1]) >= 0 &&
-                 hex(text[i + 2]) >= 0 &&
-                 hex(text[i + 1]) * 16 + hex(text[i + 2]) == static_cast<unsigned char>(c)) {
-        i += 3;
-      } else if (c == ' ' && i < text.size() && text[i] == '+') {
-        ++i;
-      } else {
-        return 0;
-      }
+      size_t taken = spelled(text, i, static_cast<unsigned char>(c));
+      if (taken == 0) return 0;
+      i += taken;
     }
     if (secret.size() < whole_word_below &&
         ((at > 0 && word_byte(text[at - 1])) || (i < text.size() && word_byte(text[i]))))
       return 0;
     return i - at;
+  }
+
+  // How many bytes of text from i spell the byte c: as it is, as %XX, '+' for a space, or
+  // a JSON escape (\uXXXX, \/: an error body is often JSON, and encoders escape '/' or
+  // '&'); 0 when they do not.
+  static size_t spelled(std::string_view text, size_t i, unsigned char c) {
+    if (i >= text.size()) return 0;
+    if (static_cast<unsigned char>(text[i]) == c || (c == ' ' && text[i] == '+')) return 1;
+    if (text[i] == '%' && hex_value(text.substr(i + 1), 2) == c) return 3;
+    if (text[i] != '\\' || i + 1 >= text.size()) return 0;
+    if (static_cast<unsigned char>(text[i + 1]) == c && (c == '/' || c == '"' || c == '\\'))
+      return 2;
+    if (text[i + 1] == 'u' && c < 0x80 && hex_value(text.substr(i + 2), 4) == c) return 6;
+    return 0;
+  }
+
+  // The number the first `digits` bytes of text spell in hex, or -1.
+  static int hex_value(std::string_view text, size_t digits) {
+    if (text.size() < digits) return -1;
+    int value = 0;
+    for (size_t k = 0; k < digits; ++k) {
+      int d = hex(text[k]);
+      if (d < 0) return -1;
+      value = value * 16 + d;
+    }
+    return value;
   }
 
   std::vector<std::string> secrets_;  // longest first
