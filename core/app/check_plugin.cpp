@@ -52,8 +52,11 @@ int normalize_sample(PluginInstance& instance, const std::filesystem::path& samp
   out << "sample:      " << sample.string() << " (" << bytes.size() << " bytes)\n"
       << "models:      " << tally.valid + tally.rejected.size() << " emitted, " << tally.valid
       << " valid, " << tally.rejected.size() << " invalid\n";
+  // A recording may hold a key its upstream echoed: the messages printed leave out the
+  // secrets of the options given (their *_env variables), as the server's do. The model
+  // is printed as the server would serve it.
   for (size_t i = 0; i < tally.rejected.size() && i < reasons_shown; ++i)
-    out << "invalid:     " << tally.rejected[i] << "\n";
+    out << "invalid:     " << instance.redact(tally.rejected[i]) << "\n";
   if (!tally.first_json.empty()) out << "first model:\n" << tally.first_json << "\n";
 
   if (!result.ok()) {

@@ -224,14 +224,14 @@ FetchOutcome Gateway::fetch(const GatewayBinding& binding) {
         records.push_back(std::make_shared<const ModelRecord>(make_model_record(model, name_)));
       } catch (const InvalidModel& e) {
         if (++dropped <= invalid_models_logged)
-          log_warn("gateway '" + name_ + "': dropped " + e.what());
+          log_warn("gateway '" + name_ + "': dropped " + instance->redact(e.what()));
       }
       return GATEHOUSE_OK;
     });
   } catch (const std::exception& e) {
     ++counters().fetch_error;
     return FetchOutcome::failed(FetchResult::host_failed,
-                                std::string("fetch failed in the host: ") + e.what());
+                                "fetch failed in the host: " + instance->redact(e.what()));
   }
   counters().models_dropped += dropped;
   if (!result.ok()) {

@@ -65,17 +65,41 @@ HostServices::HostServices(std::string gateway, PluginOptions options, HostConte
   table_.option_at = &HostServices::option_at;
   table_.now_unix_ms = &HostServices::now_unix_ms;
   table_.http_get = &HostServices::http_get;
+  learn_env_secrets();
+}
+
+std::shared_ptr<const Redactor> HostServices::secrets() const {
+  std::lock_guard lock(secrets_mutex_);
+  return secrets_;
+}
+
+void HostServices::learn(const std::function<void(Redactor&)>& add) {
+  std::lock_guard lock(secrets_mutex_);
+  Redactor more = *secrets_;
+  add(more);
+  if (more.size() != secrets_->size()) secrets_ = std::make_shared<const Redactor>(std::move(more));
+}
+
+void HostServices::learn_env_secrets() {
+  learn([this](Redactor& r) {
+    for (const std::string& secret : secrets_from_env(options_)) r.add(secret);
+  });
+}
+
+void HostServices::learn_header_secrets(const HttpHeaders& headers) {
+  learn([&](Redactor& r) {
+    for (const auto& [name, value] : headers) r.add_header(name, value);
+  });
 }
 
 void HostServices::log(void* context, int32_t level, const char* message, size_t size) {
   HostServices& host = self(context);
-  std::string line = "[" + host.gateway_ + "] ";
-  line.append(message, size);
-  gatehouse::log(level_from_abi(level), line);
+  std::string text = host.redact({message, size});
+  gatehouse::log(level_from_abi(level), "[" + host.gateway_ + "] " + text);
   if (level < GATEHOUSE_LOG_WARN) return;
   std::lock_guard lock(host.warnings_mutex_);
   if (host.warnings_.size() < max_warnings_kept)
-    host.warnings_.push_back(to_valid_utf8(one_line_prefix({message, size}, 300)));
+    host.warnings_.push_back(to_valid_utf8(one_line_prefix(text, 300)));
 }
 
 std::vector<std::string> HostServices::take_warnings() {
@@ -109,6 +133,7 @@ int64_t HostServices::now_unix_ms(void* context) {
 
 void HostServices::begin_call() {
   take_warnings();
+  learn_env_secrets();
   call_started_ms_ = context_.clock->now_unix_ms();
   std::lock_guard lock(origin_mutex_);
   trusted_origin_.clear();
@@ -136,19 +161,23 @@ HttpHeaders HostServices::headers_for(const std::string& url, HttpHeaders header
   }
   HttpHeaders kept = without_credentials(headers);
   if (kept.size() != headers.size())
-    log_warn("[" + gateway_ + "] GET " + url + ": another origin than " + trusted_origin_ +
-             ", sent without the plugin's credentials");
+    log_warn("[" + gateway_ + "] " +
+             redact("GET " + url + ": another origin than " + trusted_origin_ +
+                    ", sent without the plugin's credentials"));
   return kept;
 }
 
 gatehouse_status HostServices::http_get(void* context, const gatehouse_http_request* request,
                                         gatehouse_http_response_fn on_response, void* user,
                                         gatehouse_error* error) {
-  auto fail = [error](gatehouse_status status, std::string_view message) {
-    gatehouse_error_set(error, message.data(), message.size());
+  HostServices& host = self(context);
+  // A transport error names the URL, and the URL may hold what an upstream echoed.
+  auto fail = [error, &host](gatehouse_status status, std::string_view message) {
+    std::string text = host.redact(message);
+    gatehouse_error_set(error, text.data(), text.size());
     return status;
   };
-  const HttpClient* http = self(context).context_.http;
+  const HttpClient* http = host.context_.http;
   if (!http) return fail(GATEHOUSE_ERR_UNSUPPORTED, "this host has no HTTP client here");
   if (!request || request->struct_size < http_request_v1_0_size || !request->url.data ||
       (request->header_count > 0 && !request->headers))
@@ -165,11 +194,13 @@ gatehouse_status HostServices::http_get(void* context, const gatehouse_http_requ
                       "' has a name that is not a token or a value with a control character");
     headers.emplace_back(std::move(name), std::move(value));
   }
+  host.learn_header_secrets(headers);
+  std::shared_ptr<const Redactor> secrets = host.secrets();
   std::string url(request->url.data, request->url.size);
   HttpClientResponse r;
   try {
-    r = http->get(url, self(context).headers_for(url, std::move(headers)),
-                  self(context).time_left(request->timeout_ms));
+    r = http->get(url, host.headers_for(url, std::move(headers)),
+                  host.time_left(request->timeout_ms), secrets.get());
   } catch (const HttpError& e) {
     return fail(e.kind() == HttpError::Kind::bad_url ? GATEHOUSE_ERR_INVALID_ARGUMENT
                                                      : GATEHOUSE_ERR_NETWORK,

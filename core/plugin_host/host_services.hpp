@@ -6,10 +6,13 @@
 #include "support/clock.hpp"
 
 #include <gatehouse/plugin.h>
+#include <gatehouse/redact.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -47,6 +50,12 @@ class HostServices {
   // fail the call (an enrichment source that was down, say), for /v1/catalog/gateways.
   std::vector<std::string> take_warnings();
 
+  // `text` without any secret this gateway was given: the values of the variables its
+  // *_env options name, and every credential header its plugin sent. Every text of the
+  // gateway that leaves the host (log lines, warnings, errors, swap history) passes here.
+  std::string redact(std::string_view text) const { return secrets()->redact(text); }
+  std::shared_ptr<const Redactor> secrets() const;
+
  private:
   static void log(void* context, int32_t level, const char* message, size_t size);
   static int32_t option(void* context, const char* key, size_t key_size, gatehouse_str* value);
@@ -58,6 +67,10 @@ class HostServices {
 
   // The headers a request may carry to `url`'s origin.
   HttpHeaders headers_for(const std::string& url, HttpHeaders headers);
+  // Adds to the secrets; read again at each call, so a rotated key is known at once.
+  void learn_env_secrets();
+  void learn_header_secrets(const HttpHeaders& headers);
+  void learn(const std::function<void(Redactor&)>& add);
 
   std::string gateway_;
   PluginOptions options_;
@@ -65,6 +78,11 @@ class HostServices {
   gatehouse_host_services table_;
   // The time this call's requests may still take; throws HttpError when none is left.
   std::chrono::milliseconds time_left(uint32_t asked_ms) const;
+
+  mutable std::mutex secrets_mutex_;
+  // Replaced, never changed, so a reader (the HTTP client's retry log) holds a copy
+  // without holding the lock.
+  std::shared_ptr<const Redactor> secrets_ = std::make_shared<const Redactor>();
 
   std::mutex warnings_mutex_;
   std::vector<std::string> warnings_;

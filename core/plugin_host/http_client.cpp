@@ -283,6 +283,13 @@ class Exchange {
   beast::flat_buffer buffer_;
 };
 
+// One rule for the client's own lines (redact.hpp): the caller's secrets and credentials.
+std::string redacted(const std::string& line, const HttpHeaders& headers, const Redactor* secrets) {
+  Redactor all = secrets ? *secrets : Redactor();
+  for (const auto& [name, value] : headers) all.add_header(name, value);
+  return all.redact(line);
+}
+
 std::string header_value(const HttpHeaders& headers, std::string_view name) {
   for (const auto& [n, v] : headers)
     if (beast::iequals(n, name)) return v;
@@ -356,7 +363,7 @@ HttpClientResponse HttpClient::follow(const std::string& url, const HttpHeaders&
 }
 
 HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& headers,
-                                   milliseconds timeout) const {
+                                   milliseconds timeout, const Redactor* secrets) const {
   SteadyClock::time_point started = SteadyClock::now();
   SteadyClock::time_point deadline = started + (timeout.count() > 0 ? timeout : settings_.timeout);
   for (int attempt = 0;; ++attempt) {
@@ -374,8 +381,9 @@ HttpClientResponse HttpClient::get(const std::string& url, const HttpHeaders& he
         throw;
       why = e.what();
     }
-    log_warn("GET " + url + " " + why + "; retry " + std::to_string(attempt + 1) + " of " +
-             std::to_string(settings_.max_retries) + " in " + ms_text(wait));
+    log_warn(redacted("GET " + url + " " + why + "; retry " + std::to_string(attempt + 1) + " of " +
+                          std::to_string(settings_.max_retries) + " in " + ms_text(wait),
+                      headers, secrets));
     if (!pause(wait))
       throw HttpError(HttpError::Kind::stopped, "GET " + url + " stopped: shutting down");
   }

@@ -3,6 +3,8 @@
 // the environment, and retries that honour Retry-After and the Hub's RateLimit header.
 #pragma once
 
+#include <gatehouse/redact.hpp>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -69,8 +71,11 @@ class HttpClient {
   // GETs url. A final non-2xx status is returned, not thrown: the caller decides. Throws
   // HttpError when no response could be had. `timeout` 0 means the settings' timeout.
   // A redirect to another origin drops `headers` but without_credentials(headers).
+  // What the client logs (a retry) leaves out `secrets` and the credentials in `headers`:
+  // a URL may hold a key an upstream echoed into a link.
   HttpClientResponse get(const std::string& url, const HttpHeaders& headers,
-                         std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) const;
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
+                         const Redactor* secrets = nullptr) const;
 
   const HttpClientSettings& settings() const { return settings_; }
 

@@ -58,9 +58,9 @@ PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, std::
   ErrorBuffer error;
   gatehouse_status status = plugin_->abi().create(host_->table(), &handle_, &error.error);
   if (status != GATEHOUSE_OK || handle_ == nullptr) {
-    std::string reason = status != GATEHOUSE_OK
-                             ? std::string(status_name(status)) + ": " + error.message(status)
-                             : "create returned OK but no instance";
+    std::string reason = status != GATEHOUSE_OK ? std::string(status_name(status)) + ": " +
+                                                      host_->redact(error.message(status))
+                                                : "create returned OK but no instance";
     throw PluginError("plugin " + plugin_->path().string() + " failed to start for gateway '" +
                       host_->gateway() + "': " + reason);
   }
@@ -81,7 +81,7 @@ CallResult PluginInstance::call(const ModelCallback& on_model, Call&& invoke) {
   gatehouse_status status = invoke(sink, error.error);
   if (context.thrown) std::rethrow_exception(context.thrown);
   if (status == GATEHOUSE_OK) return {GATEHOUSE_OK, "", host_->take_warnings()};
-  return {status, error.message(status), host_->take_warnings()};
+  return {status, host_->redact(error.message(status)), host_->take_warnings()};
 }
 
 CallResult PluginInstance::fetch(const ModelCallback& on_model) {

@@ -40,6 +40,11 @@ class PluginInstance {
 
   const LoadedPlugin& plugin() const { return *plugin_; }
 
+  // `text` without the secrets of this instance's gateway (HostServices::redact): for
+  // what the host writes of the models and errors it had from the plugin. The CallResult
+  // messages and warnings are redacted already.
+  std::string redact(std::string_view text) const { return host_->redact(text); }
+
  private:
   template <class Call>
   CallResult call(const ModelCallback& on_model, Call&& invoke);

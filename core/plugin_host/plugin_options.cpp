@@ -1,5 +1,7 @@
 #include "plugin_host/plugin_options.hpp"
 
+#include <cstdlib>
+
 namespace gatehouse {
 namespace {
 
@@ -25,6 +27,15 @@ std::string option_text(const OptionValue& value, std::string_view what) {
     joined.append(i ? "," : "").append(items[i]);
   }
   return joined;
+}
+
+std::vector<std::string> secrets_from_env(const PluginOptions& options) {
+  std::vector<std::string> secrets;
+  for (const auto& [key, variable] : options) {
+    const char* value = key.ends_with("_env") ? std::getenv(variable.c_str()) : nullptr;
+    if (value && *value) secrets.emplace_back(value);
+  }
+  return secrets;
 }
 
 }  // namespace gatehouse

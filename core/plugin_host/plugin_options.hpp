@@ -35,4 +35,10 @@ class OptionError : public std::invalid_argument {
 // where `what` names the option as the caller's user knows it.
 std::string option_text(const OptionValue& value, std::string_view what);
 
+// What the options point at in the environment: config files hold no secrets, an option
+// whose key ends in "_env" (token_env, api_key_env) names the variable that holds one.
+// The values of those variables that are set now, for the host to keep out of every
+// text of the gateway.
+std::vector<std::string> secrets_from_env(const PluginOptions& options);
+
 }  // namespace gatehouse

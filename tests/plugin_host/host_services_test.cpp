@@ -1,6 +1,7 @@
 // The function table a plugin gets, called through the C ABI as a plugin calls it.
 #include "plugin_host/host_services.hpp"
 #include "harness/fake_upstream.hpp"
+#include "harness/scoped_env.hpp"
 #include "plugin_host/http_client.hpp"
 
 #include <gtest/gtest.h>
@@ -110,6 +111,36 @@ TEST_F(HostServicesTest, OptionsByKeyAndInOrder) {
   ASSERT_EQ(table_->option_at(table_->host_context, 0, &key, &value), 1);
   EXPECT_EQ(std::string_view(key.data, key.size), "a");
   EXPECT_EQ(table_->option_at(table_->host_context, 2, &key, &value), 0);
+}
+
+// Hardening P7: what the plugin logs and warns of, and the errors http_get gives it, leave
+// out the values of the variables its *_env options name and the headers it sent.
+TEST(HostServicesSecrets, EveryTextOfTheGatewayLeavesOutWhatItWasGiven) {
+  test::ScopedEnv key("GATEHOUSE_TEST_HOST_KEY", "env-sekrit/1");
+  HttpClient http;
+  HostServices host("or", {{"api_key_env", "GATEHOUSE_TEST_HOST_KEY"}, {"base_url", "x"}},
+                    HostContext{&http});
+  const gatehouse_host_services* table = host.table();
+  host.begin_call();
+  std::string said = "next link ?k=env-sekrit%2F1 not followed";
+  testing::internal::CaptureStderr();
+  table->log(table->host_context, GATEHOUSE_LOG_WARN, said.data(), said.size());
+
+  // A header's value is learned as it is sent; the error names the URL that holds it.
+  std::string url = "ftp://x/?key=hdr-sekrit-2";
+  gatehouse_http_header header{{"Authorization", 13}, {"Bearer hdr-sekrit-2", 19}};
+  gatehouse_http_request request{sizeof request, {url.data(), url.size()}, &header, 1, 0};
+  char text[256];
+  gatehouse_error error{sizeof error, text, sizeof text, 0};
+  Received got;
+  EXPECT_EQ(table->http_get(table->host_context, &request, &keep, &got, &error),
+            GATEHOUSE_ERR_INVALID_ARGUMENT);
+  std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::string(text, error.length),
+            "only http and https URLs are supported: ftp://x/?key=<redacted>");
+  EXPECT_EQ(host.take_warnings(), std::vector<std::string>{"next link ?k=<redacted> not followed"});
+  EXPECT_NE(log.find("[or] next link ?k=<redacted> not followed"), std::string::npos) << log;
+  EXPECT_EQ(host.redact("Bearer hdr-sekrit-2, env-sekrit/1"), "<redacted>, <redacted>");
 }
 
 // Hardening B2: whatever a plugin does, its fetch's requests together end in time.

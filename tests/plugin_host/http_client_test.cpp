@@ -116,6 +116,24 @@ TEST(HttpClient, RetriesA500ThenSucceeds) {
   EXPECT_EQ(calls, 2);
 }
 
+// Hardening P7: the retry line names the URL, which may hold a key an upstream echoed
+// into a link; it leaves out the caller's secrets and its credential headers.
+TEST(HttpClient, ItsRetryLineLeavesOutTheCallersSecrets) {
+  std::atomic<int> calls = 0;
+  FakeUpstream up([&](const SeenRequest&) {
+    return ++calls == 1 ? CannedReply{500, {}, "oops"} : CannedReply{200, {}, "ok"};
+  });
+  Redactor secrets;
+  secrets.add("from-env-sekrit");
+  testing::internal::CaptureStderr();
+  HttpClient(quick()).get(up.url("/p?k=from-env-sekrit&h=hdr%2Dsekrit"),
+                          {{"Authorization", "Bearer hdr-sekrit"}}, 0ms, &secrets);
+  std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("/p?k=<redacted>&h=<redacted> answered HTTP 500; retry 1"), std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("sekrit"), std::string::npos) << log;
+}
+
 TEST(HttpClient, WaitsAsTheHubsRateLimitHeaderSays) {
   std::atomic<int> calls = 0;
   FakeUpstream up([&](const SeenRequest&) {

@@ -14,6 +14,7 @@
 #define GATEHOUSE_PLUGIN_HPP
 
 #include <gatehouse/plugin.h>
+#include <gatehouse/redact.hpp>
 #include <gatehouse/text.hpp>
 
 #include <algorithm>
@@ -73,24 +74,15 @@ struct HttpResponse {
   // "HTTP 401 from URL: <the body's first 200 bytes, whole characters, one line>", for an
   // answer that is not ok(). An upstream that echoes the key it was sent ("Invalid key:
   // Bearer sk-...") must not put it in logs and /v1/catalog/gateways: every sent header
-  // value of 8 bytes or more, and its last word, reads "<redacted>".
+  // value but Accept's, and its last word, reads "<redacted>" (the host's rule too, see
+  // redact.hpp; the host redacts again what it is handed, with every secret it knows).
   std::string failure() const {
     std::string text = "HTTP " + std::to_string(status) + " from " + one_line_prefix(url, 300);
     std::string start = one_line_prefix(body, 200);
     if (!start.empty()) text += ": " + start;
-    for (const HttpHeader& h : sent) {
-      if (iequals(h.name, "Accept") || iequals(h.name, "Accept-Language")) continue;
-      redact(text, h.value);
-      redact(text, h.value.substr(h.value.rfind(' ') + 1));
-    }
-    return text;
-  }
-
- private:
-  static void redact(std::string& text, std::string_view secret) {
-    if (secret.size() < 8) return;
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-      text.replace(at, secret.size(), "<redacted>");
+    Redactor secrets;
+    for (const HttpHeader& h : sent) secrets.add_header(h.name, h.value);
+    return secrets.redact(text);
   }
 };
 
