@@ -33,7 +33,8 @@ REFUSED = "/broken/v1/models"
 HOSTILE = "/hostile/api/v1/models"
 HOSTILE_FILE = pathlib.Path(__file__).resolve().parent / "hostile_openrouter.json"
 
-CONFIG = """
+# What both servers share: loopback only, no retries, a failure kept for the test's length.
+SERVER = """
 [server]
 listen = "127.0.0.1:{port}"
 threads = 2
@@ -45,7 +46,9 @@ retry_initial_ms = 60000
 [http]
 max_retries = 0
 timeout_ms = 10000
+"""
 
+CONFIG = SERVER + """
 [[gateways]]
 name = "hug"
 plugin = "huggingface"
@@ -92,19 +95,7 @@ provider = "broken"
 """
 
 
-HOSTILE_CONFIG = """
-[server]
-listen = "127.0.0.1:{port}"
-threads = 2
-[plugins]
-dir = "{plugins}"
-[cache]
-dir = "{cache}"
-retry_initial_ms = 60000
-[http]
-max_retries = 0
-timeout_ms = 10000
-
+HOSTILE_CONFIG = SERVER + """
 [[gateways]]
 name = "hostile"
 plugin = "openrouter"
