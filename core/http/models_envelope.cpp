@@ -85,7 +85,7 @@ class RecordsBody final : public BodySource {
   std::shared_ptr<const void> keep_;
   std::vector<const ModelRecord*> page_;
   const ModelRecords* all_;  // the catalog's, when every model is the answer
-  std::string rest_;  // of the envelope, after the array
+  std::string rest_;         // of the envelope, after the array
   size_t size_ = 0;
   size_t at_ = 0;  // the record to give next
   bool head_given_ = false;
