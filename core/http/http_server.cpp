@@ -13,9 +13,9 @@
 #include <boost/beast/http.hpp>
 
 #include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
-
 #include <cerrno>
 #include <charconv>
 #include <sstream>
@@ -68,7 +68,7 @@ std::string_view head_fault(const http::request<http::string_body>& req) {
 
 // The open connections, and what a burst of them leaves behind: when the last of a burst
 // closes, glibc's malloc keeps the freed memory of each I/O thread's arena, scattered, as
-// its own; malloc_trim gives it back (on the compression thread: it walks the heap).
+// its own; malloc_trim gives it back (on a thread of its own: it walks the heap).
 class Connections {
  public:
   explicit Connections(asio::thread_pool& trimmer) : trimmer_(trimmer) {}
