@@ -293,7 +293,14 @@ TEST_F(ReplicasHostile, SoakEveryHostileInputUnderLoad) {
   EXPECT_TRUE(entry_usable());
   long most_kb = 0;
   for (Replica* r : all) most_kb = std::max(most_kb, test::rss_kb(r->process().pid()));
-  EXPECT_LT(most_kb, 150 << 10);
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps up to 256 MB of freed memory resident, and its shadow more:
+  // here the bound only catches the runaway kind (the 4.9 GB of the array bomb).
+  constexpr long most_allowed_kb = 1024 << 10;
+#else
+  constexpr long most_allowed_kb = 150 << 10;
+#endif
+  EXPECT_LT(most_kb, most_allowed_kb);
   for (Replica* r : fleet) EXPECT_EQ(r->redis_state(), "up");
   std::cout << "[ figures  ] soak 20 s, TTL 3 s: " << load.requests() << " requests, "
             << load.failed() << " not 200; fleet walks " << walks_before_failing << " in 13 s, "

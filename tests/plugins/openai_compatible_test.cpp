@@ -190,7 +190,8 @@ TEST(OpenAiCompatibleNormalize, AWindowKeyOfZeroOrLessGivesWayToTheNextOne) {
   ASSERT_TRUE(e.result.ok()) << e.result.message;
   ASSERT_TRUE(e.invalid.empty()) << e.invalid.front();
   auto window = [&](const std::string& id) -> std::optional<int64_t> {
-    auto j = model(e, id)["context_length"];
+    auto m = model(e, id);  // named: the element below lives in its parser
+    auto j = m["context_length"];
     if (j.is_null()) return std::nullopt;
     return int64_t(j);
   };
