@@ -49,13 +49,14 @@ std::string rest_of_envelope(const PageShape& shape, const Freshness& freshness)
 // `{"data":[` then each record's JSON, comma-separated, then `]` and the rest.
 class RecordsBody final : public BodySource {
  public:
+  // array_bytes: the size of `[...]`, the records' JSON with its brackets and commas.
   RecordsBody(std::shared_ptr<const void> keep, std::vector<const ModelRecord*> page,
-              const ModelRecords* all, std::string rest)
-      : keep_(std::move(keep)), page_(std::move(page)), all_(all), rest_(std::move(rest)) {
-    size_t n = count();
-    size_ = head_.size() + 1 + rest_.size() + (n ? n - 1 : 0);
-    for (size_t i = 0; i < n; ++i) size_ += json_at(i).size();
-  }
+              const ModelRecords* all, size_t array_bytes, std::string rest)
+      : keep_(std::move(keep)),
+        page_(std::move(page)),
+        all_(all),
+        rest_(std::move(rest)),
+        size_(head_.size() - 1 + array_bytes + rest_.size()) {}
 
   size_t size() const override { return size_; }
 
@@ -96,15 +97,19 @@ class RecordsBody final : public BodySource {
 std::unique_ptr<BodySource> page_body(std::shared_ptr<const void> keep,
                                       std::vector<const ModelRecord*> models,
                                       const PageShape& shape, const Freshness& freshness) {
-  return std::make_unique<RecordsBody>(std::move(keep), std::move(models), nullptr,
+  size_t array_bytes = 2 + (models.empty() ? 0 : models.size() - 1);
+  for (const ModelRecord* m : models) array_bytes += m->json.size();
+  return std::make_unique<RecordsBody>(std::move(keep), std::move(models), nullptr, array_bytes,
                                        rest_of_envelope(shape, freshness));
 }
 
 std::unique_ptr<BodySource> full_list_body(std::shared_ptr<const Catalog> catalog,
                                            const PageShape& shape, const Freshness& freshness) {
+  // The array's size is the catalog's, known since ingest: nothing here grows with it.
   const ModelRecords* all = &catalog->models();
+  size_t array_bytes = catalog->models_json_size();
   return std::make_unique<RecordsBody>(std::move(catalog), std::vector<const ModelRecord*>{}, all,
-                                       rest_of_envelope(shape, freshness));
+                                       array_bytes, rest_of_envelope(shape, freshness));
 }
 
 std::unique_ptr<BodySource> full_list_gzip(std::shared_ptr<const Catalog> catalog,
