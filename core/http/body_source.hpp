@@ -21,10 +21,10 @@ class BodySource {
   // while any byte is left); appends nothing once all are given. Each view stays valid
   // while this source lives.
   virtual void next(size_t budget, std::vector<std::string_view>& out) = 0;
-  // What to ask next() for at once: a source of a few large shared views (a ready
-  // deflate) gives big pieces, which the writer hands the socket as they are; one of many
-  // small views (each model's JSON), pieces the writer gathers into a buffer of its own.
-  virtual size_t step_bytes() const { return 64 << 10; }
+  // What to ask next() for at once. The writer sends a piece's views as they are, holding
+  // only the views while the client reads: a source of many small views (each model's JSON
+  // and a comma) gives pieces of fewer bytes, so that list of views stays small.
+  virtual size_t step_bytes() const { return 256 << 10; }
 };
 
 // `head`, then the concatenation of `views` (kept valid by `keep`, whatever owns their

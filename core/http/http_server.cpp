@@ -13,6 +13,10 @@
 #include <boost/beast/http.hpp>
 
 #include <malloc.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <climits>
 
 #include <algorithm>
 #include <atomic>
@@ -223,22 +227,19 @@ class Session : public std::enable_shared_from_this<Session> {
     std::ostringstream head;
     head << res->base();
     head_text_ = std::move(head).str();
-    next_piece({}, 0);
+    beast::error_code ec;  // sendmsg must not block an I/O thread (Asio's own reads set it too)
+    stream_.socket().native_non_blocking(true, ec);
+    if (ec) return close();
+    next_piece();
   }
 
   // Each piece has read_timeout to go: a client that reads goes on, one that stops is let go.
-  void next_piece(beast::error_code ec, size_t) {
-    if (ec) return close();
+  void next_piece() {
     if (last_sent_) return finish_stream();
     pieces_.clear();
     body_->next(gzip_ ? gzip_step_bytes : body_->step_bytes(), pieces_);
     if (gzip_) return compress_piece();
-    if (pieces_.size() <= 16) return write_piece(pieces_, pieces_.empty());
-    // Many small views (one per model and comma) are gathered into one buffer first: a
-    // writev takes 64 of them at most, and one copy of 64 KB costs less than the calls.
-    scratch_.clear();
-    for (std::string_view p : pieces_) scratch_.append(p);
-    write_piece({std::string_view(scratch_)}, false);
+    write_piece(pieces_, pieces_.empty());
   }
 
   void compress_piece() {
@@ -258,28 +259,84 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // One write: the head if not sent yet, the piece (framed as a chunk when gzipped), and,
+  // One piece out: the head if not sent yet, the piece (framed as a chunk when gzipped), and,
   // when it is the last, the last chunk.
   void write_piece(const std::vector<std::string_view>& piece, bool last) {
-    buffers_.clear();
-    if (!head_text_.empty()) buffers_.emplace_back(head_text_.data(), head_text_.size());
+    out_.clear();
+    out_at_ = out_offset_ = 0;
+    if (!head_text_.empty()) out_.push_back(head_text_);
     size_t bytes = 0;
     for (std::string_view p : piece) bytes += p.size();
     if (gzip_ && bytes) {
       chunk_size_ = hex(bytes) + "\r\n";
-      buffers_.emplace_back(chunk_size_.data(), chunk_size_.size());
+      out_.push_back(chunk_size_);
     }
-    for (std::string_view p : piece) buffers_.emplace_back(p.data(), p.size());
-    if (gzip_ && bytes) buffers_.emplace_back("\r\n", 2);
-    if (gzip_ && last) buffers_.emplace_back("0\r\n\r\n", 5);
+    out_.insert(out_.end(), piece.begin(), piece.end());
+    if (gzip_ && bytes) out_.push_back("\r\n");
+    if (gzip_ && last) out_.push_back("0\r\n\r\n");
     last_sent_ = last;
-    if (buffers_.empty()) return next_piece({}, 0);  // zlib kept all of it for later
-    stream_.expires_after(limits_.read_timeout);
-    asio::async_write(stream_, buffers_,
-                      [self = shared_from_this()](beast::error_code ec, size_t n) {
-                        self->head_text_.clear();
-                        self->next_piece(ec, n);
-                      });
+    send_out();
+  }
+
+  // Sends out_ straight from the bytes its views point into: a full list is thousands of
+  // views (a model's JSON, a comma), and one sendmsg takes up to IOV_MAX of them, where
+  // Asio's writes take 64 (a copy into a buffer of our own would cost a memmove of every
+  // byte, and that buffer, held by a client that stops reading). When the socket is full,
+  // waits until it drains, for read_timeout at most.
+  void send_out() {
+    iovec iov[IOV_MAX];
+    for (;;) {
+      size_t n = 0;
+      for (size_t i = out_at_, skip = out_offset_; i < out_.size() && n < IOV_MAX; ++i, skip = 0)
+        iov[n++] = {const_cast<char*>(out_[i].data()) + skip, out_[i].size() - skip};
+      if (n == 0) return piece_sent();
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = n;
+      ssize_t sent = ::sendmsg(stream_.socket().native_handle(), &msg, MSG_NOSIGNAL);
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable();
+      if (sent < 0) return close();
+      advance_out(static_cast<size_t>(sent));
+    }
+  }
+
+  void advance_out(size_t sent) {
+    while (sent > 0) {
+      size_t left = out_[out_at_].size() - out_offset_;
+      if (sent < left) {
+        out_offset_ += sent;
+        return;
+      }
+      sent -= left;
+      ++out_at_;
+      out_offset_ = 0;
+    }
+    while (out_at_ < out_.size() && out_[out_at_].size() == out_offset_) ++out_at_, out_offset_ = 0;
+  }
+
+  void wait_writable() {
+    unsigned waiting = ++write_waits_;
+    wait_.expires_after(limits_.read_timeout);
+    wait_.async_wait([self = shared_from_this(), waiting](beast::error_code ec) {
+      if (ec || waiting != self->write_waits_) return;
+      beast::error_code ignored;  // the client stopped reading: the wait below ends, aborted
+      self->stream_.socket().cancel(ignored);
+    });
+    stream_.socket().async_wait(tcp::socket::wait_write,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  ++self->write_waits_;
+                                  self->wait_.cancel();
+                                  if (ec) return self->close();
+                                  self->send_out();
+                                });
+  }
+
+  // The next piece is made in a handler of its own: a client that reads as fast as this
+  // writes must not keep the I/O thread from the other connections until its answer ends.
+  void piece_sent() {
+    head_text_.clear();
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->next_piece(); });
   }
 
   static std::string hex(size_t n) {
@@ -292,7 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
     body_.reset();
     gzip_.reset();
     compressed_ = {};
-    scratch_ = {};
+    out_ = {};
     head_text_ = {};
     last_sent_ = false;
     on_write({}, 0);
@@ -348,10 +405,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> response_;
   std::shared_ptr<BodySource> body_;  // a streamed answer being sent
   std::vector<std::string_view> pieces_;
-  std::vector<asio::const_buffer> buffers_;
+  std::vector<std::string_view> out_;  // the piece being sent, and how much of it is
+  size_t out_at_ = 0, out_offset_ = 0;
+  unsigned write_waits_ = 0;  // which wait for the socket to drain the timer is for
   std::unique_ptr<GzipStream> gzip_;
   std::string compressed_;
-  std::string scratch_;
   std::string head_text_;   // a streamed answer's head, until it is sent
   std::string chunk_size_;  // the framing of the chunk being sent
   bool last_sent_ = false;
